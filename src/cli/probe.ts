@@ -1,0 +1,7 @@
+import type { CliArgs } from "./args.ts";
+import type { Config } from "../config/schema.ts";
+import { AppError } from "../errors.ts";
+
+export async function probe(_config: Config, _args: CliArgs): Promise<number> {
+  throw new AppError("not_implemented", "probe: not implemented yet");
+}

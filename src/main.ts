@@ -1,0 +1,47 @@
+import { HELP, parseCli, type CliArgs } from "./cli/args.ts";
+import { checkConfig } from "./cli/check-config.ts";
+import { loadConfigFile, resolveConfigPath } from "./config/load.ts";
+import { AppError, EXIT, describe } from "./errors.ts";
+import { versionLine } from "./version.ts";
+
+/** Wiring only: argv to a command, errors to exit codes. */
+async function main(argv: string[]): Promise<number> {
+  const args = parseCli(argv);
+  switch (args.command) {
+    case "help":
+      process.stdout.write(HELP);
+      return EXIT.ok;
+    case "version":
+      process.stdout.write(`${versionLine()}\n`);
+      return EXIT.ok;
+    case "demo":
+      return (await import("./cli/demo.ts")).demo(args);
+    default:
+      return withConfig(args);
+  }
+}
+
+async function withConfig(args: CliArgs): Promise<number> {
+  const source = resolveConfigPath(args.config, process.env);
+  const config = await loadConfigFile(source, process.env);
+  switch (args.command) {
+    case "check-config":
+      return checkConfig(config, source.path, (text) => process.stdout.write(text));
+    case "probe":
+      return (await import("./cli/probe.ts")).probe(config, args);
+    default:
+      return (await import("./cli/run.ts")).run(config, args);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof AppError) {
+    for (const line of error.lines()) process.stderr.write(`camera-recorder: ${line}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write(`camera-recorder: unexpected failure: ${describe(error)}\n`);
+    process.exitCode = EXIT.failure;
+  }
+}
