@@ -36,6 +36,8 @@ async function withConfig(args: CliArgs): Promise<number> {
 
 try {
   process.exitCode = await main(process.argv.slice(2));
+  // The service's clients and timers may still hold the event loop: the command's result is final.
+  process.exit(process.exitCode);
 } catch (error) {
   if (error instanceof AppError) {
     for (const line of error.lines()) process.stderr.write(`camera-recorder: ${line}\n`);

@@ -1,0 +1,39 @@
+import type { Server } from "bun";
+import { AppError } from "../errors.ts";
+import { health, ready, type ServiceSnapshot } from "./health.ts";
+import type { Metrics } from "./metrics.ts";
+
+export interface HttpSources {
+  metrics: Metrics;
+  snapshot(): ServiceSnapshot;
+}
+
+type Handler = (req: Request) => Response | Promise<Response>;
+
+const json = ({ status, body }: { status: number; body: unknown }) => Response.json(body, { status, headers: { "cache-control": "no-store" } });
+
+/** The routes as a plain fetch handler, so tests call it without opening a port. */
+export function createHandler(sources: HttpSources): Handler {
+  const routes: Record<string, Handler> = {
+    "/metrics": async () => new Response(await sources.metrics.registry.metrics(), { headers: { "content-type": sources.metrics.registry.contentType } }),
+    "/health": () => json(health(sources.snapshot())),
+    "/ready": () => json(ready(sources.snapshot().cameras)),
+  };
+  return async (req) => {
+    const route = routes[new URL(req.url).pathname];
+    if (!route) return new Response("not found\n", { status: 404 });
+    if (req.method !== "GET" && req.method !== "HEAD") return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
+    const response = await route(req);
+    return req.method === "HEAD" ? new Response(null, { status: response.status, headers: response.headers }) : response;
+  };
+}
+
+export function startHttpServer(host: string, port: number, handler: Handler): Server<undefined> {
+  try {
+    return Bun.serve({ hostname: host, port, fetch: handler });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "EADDRINUSE" ? "the port is already in use" : (error as Error).message;
+    throw new AppError("port_unavailable", `cannot listen on ${host}:${port} (service.metrics_host, service.metrics_port): ${why}`);
+  }
+}
