@@ -44,6 +44,12 @@ export interface SupervisorDeps {
 
 const STDERR_LINES_KEPT = 20;
 const WATCHDOG_MS = 1000;
+/**
+ * Before the first frame, ffmpeg spends a few seconds on the RTSP handshake and on probing the
+ * streams (2-3 s seen on loopback). A camera that does not answer at all is ended by ffmpeg's own
+ * socket timeout (stall_timeout_secs); the watchdog gives the start this much more.
+ */
+const STARTUP_ALLOWANCE_MS = 10_000;
 
 /** Keeps one camera's ffmpeg running forever, cuts its output into spool segments, says what is wrong. */
 export class CameraSupervisor {
@@ -163,9 +169,10 @@ export class CameraSupervisor {
 
     const watchdog = setInterval(() => {
       this.#snapshot.tickMs = clock.now();
-      if (!stalled && !this.#stop.signal.aborted && clock.now() - lastAdvanceMs > recording.stall_timeout_secs * 1000) {
+      const allowedMs = recording.stall_timeout_secs * 1000 + (recordingSinceMs === undefined ? STARTUP_ALLOWANCE_MS : 0);
+      if (!stalled && !this.#stop.signal.aborted && clock.now() - lastAdvanceMs > allowedMs) {
         stalled = true;
-        this.#log.warn(`no media for ${recording.stall_timeout_secs} s: restarting ffmpeg`);
+        this.#log.warn(`no media for ${Math.round(allowedMs / 1000)} s: restarting ffmpeg`);
         void proc.stop(1000);
       }
     }, WATCHDOG_MS);
