@@ -68,6 +68,7 @@ export class Spool {
   /** Storage confirmed it: keep it locally for the retention time, counted from now. */
   async markUploaded(segment: Segment, nowMs: number): Promise<void> {
     const target = join(this.dir(segment.cameraId, "uploaded"), basename(segment.path));
+    await mkdir(this.dir(segment.cameraId, "uploaded"), { recursive: true });
     await rename(segment.path, target);
     await utimes(target, nowMs / 1000, nowMs / 1000);
   }
