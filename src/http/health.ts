@@ -35,6 +35,8 @@ export function health(s: ServiceSnapshot): { status: number; body: unknown } {
       cameras: s.cameras.map((c) => ({
         id: c.id,
         name: c.name,
+        // One word for the operator: "recording", or why not ("auth", "not_found", "unreachable", ...).
+        status: c.state === "backing_off" && c.lastFailure ? c.lastFailure.kind : c.state,
         state: c.state,
         since: iso(c.sinceMs),
         last_failure: c.lastFailure ? { kind: c.lastFailure.kind, message: c.lastFailure.message, at: iso(c.lastFailure.atMs) } : null,

@@ -11,7 +11,7 @@ import { buildRecordArgs, type Source } from "./ffmpeg-args.ts";
 import { parseOutputLine } from "./ffmpeg-output.ts";
 import type { FfmpegProcess, SpawnFfmpeg } from "./ffmpeg-process.ts";
 import type { RecorderObserver } from "./observer.ts";
-import { WallClockAnchor } from "./wall-clock.ts";
+import { MAX_DRIFT_MS, WallClockAnchor } from "./wall-clock.ts";
 
 export type CameraState = "connecting" | "recording" | "backing_off" | "stopped";
 
@@ -127,6 +127,9 @@ export class CameraSupervisor {
     let recordingSinceMs: number | undefined;
     let stalled = false;
     let commits = Promise.resolve();
+    // Within one run each segment starts exactly where the last one ended, whatever later progress
+    // reports teach the anchor; only a drift beyond MAX_DRIFT_MS re-anchors the chain.
+    let chainEndMs: number | undefined;
 
     const onStdout = (line: string) => {
       const parsed = parseOutputLine(line);
@@ -143,7 +146,11 @@ export class CameraSupervisor {
           commits = commits.then(() => spool.noteStart(fileOf(0), firstStart)).catch((e) => this.#log.warn(`cannot note segment start: ${describe(e)}`));
         }
       } else if (parsed.kind === "segment") {
-        const segment = { ...parsed, startMs: anchor.wallTime(parsed.startSecs, runStartMs), nextStartMs: anchor.wallTime(parsed.endSecs, now) };
+        const anchored = anchor.wallTime(parsed.startSecs, runStartMs);
+        const startMs = chainEndMs !== undefined && Math.abs(chainEndMs - anchored) <= MAX_DRIFT_MS ? chainEndMs : anchored;
+        const durationMs = Math.round((parsed.endSecs - parsed.startSecs) * 1000);
+        chainEndMs = startMs + durationMs;
+        const segment = { file: parsed.file, startMs, durationMs, nextStartMs: chainEndMs };
         commits = commits.then(() => this.#commit(join(dir, basename(parsed.file)), segment)).catch((e) => this.#log.error(`cannot move a finished segment into the spool: ${describe(e)}`));
       }
     };
@@ -187,9 +194,9 @@ export class CameraSupervisor {
     return { failure, recordedMs, exitCode, stderr };
   }
 
-  async #commit(file: string, s: { startSecs: number; endSecs: number; startMs: number; nextStartMs: number }): Promise<void> {
+  async #commit(file: string, s: { startMs: number; durationMs: number; nextStartMs: number }): Promise<void> {
     const { spool, camera } = this.#deps;
-    const segment = await spool.commit(camera.id, file, { startMs: s.startMs, durationMs: Math.round((s.endSecs - s.startSecs) * 1000), configuredSecs: camera.segment_duration_secs });
+    const segment = await spool.commit(camera.id, file, { startMs: s.startMs, durationMs: s.durationMs, configuredSecs: camera.segment_duration_secs });
     const next = file.replace(/(\d{6})\.mp4$/, (_m, n: string) => `${String(Number(n) + 1).padStart(6, "0")}.mp4`);
     await spool.noteStart(next, s.nextStartMs);
     this.#snapshot.segmentsRecorded++;

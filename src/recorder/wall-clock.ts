@@ -8,7 +8,7 @@
  * ours makes every estimate later: when the smallest estimate of a whole window is later than the
  * anchor by more than `MAX_DRIFT_MS`, the anchor follows it.
  */
-const MAX_DRIFT_MS = 500;
+export const MAX_DRIFT_MS = 500;
 const WINDOW_MS = 60_000;
 
 export class WallClockAnchor {

@@ -1,0 +1,170 @@
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runBinary } from "../fixtures/binary.ts";
+import { startFakeCamera, type FakeCamera } from "../fixtures/camera.ts";
+import { decodeErrors } from "../fixtures/media.ts";
+import { ffmpegPidsWith, killAll } from "../fixtures/processes.ts";
+import { coverage, startS3, storedSegments, type S3Server } from "../fixtures/s3.ts";
+import { scratch, startService, type RunningService } from "../fixtures/service.ts";
+import { freePort, waitFor } from "../fixtures/wait.ts";
+
+afterEach(killAll);
+afterAll(killAll);
+
+const BUCKET = "camera-recordings";
+
+function config(dir: string, s3Port: number, cam: FakeCamera, extra = ""): string {
+  return `[storage]\nendpoint = "http://127.0.0.1:${s3Port}"\naccess_key_id = "S3RVER"\nsecret_access_key = "S3RVER"\n[upload]\nretry_backoff_secs = 1\nmax_retries = 2\n[recording]\ntemp_dir = "${dir}/spool"\n${extra}\n[[cameras]]\nid = "cam"\nrtsp_url = "${cam.url()}"\nsegment_duration_secs = 2\n`;
+}
+
+const pendingFiles = (dir: string) => readdirSync(join(dir, "spool", "cam", "pending"));
+const recorded = (service: RunningService) => service.logs.filter((l) => l.msg === "segment recorded").length;
+
+/** Lost = wall time the camera was recorded minus media kept; printed for the README's reliability table. */
+function report(fault: string, segments: Awaited<ReturnType<typeof storedSegments>>) {
+  const c = coverage(segments);
+  console.log(`figure: ${fault}: ${segments.length} segments, media ${c.mediaSecs.toFixed(1)} s over ${c.spanSecs.toFixed(1)} s, largest gap ${c.largestGapSecs.toFixed(2)} s`);
+  return c;
+}
+
+describe("lifecycle on the compiled binary", () => {
+  test("SIGTERM with storage up: every segment uploaded, contiguous, exit 0", async () => {
+    const cam = await startFakeCamera();
+    const s3 = await startS3();
+    const dir = scratch();
+    const service = await startService(dir, config(dir, s3.port, cam));
+    await waitFor("three segments recorded", () => recorded(service) >= 3, 60_000);
+    service.signal("SIGTERM");
+    expect(await service.proc.exited).toBe(0);
+    expect(ffmpegPidsWith(dir)).toEqual([]);
+    expect(pendingFiles(dir)).toEqual([]);
+    const stored = await storedSegments(s3, BUCKET);
+    expect(stored.length).toBe(recorded(service));
+    const c = report("SIGTERM, storage up", stored);
+    expect(c.largestGapSecs).toBeLessThan(0.05);
+    expect(service.logs.map((l) => l.msg)).toContain("shutdown complete: 1 segment(s) finalized, nothing left to upload");
+  });
+
+  test("SIGTERM with storage down: exit 0 after shutdown_timeout_secs, files kept, uploaded on the next start", async () => {
+    const cam = await startFakeCamera();
+    const s3Port = freePort();
+    const dir = scratch();
+    const service = await startService(dir, config(dir, s3Port, cam), {}, { shutdownTimeoutSecs: 3 });
+    await waitFor("two segments recorded", () => recorded(service) >= 2, 60_000);
+    const signalled = Date.now();
+    service.signal("SIGTERM");
+    expect(await service.proc.exited).toBe(0);
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(2500);
+    const kept = pendingFiles(dir);
+    expect(kept.length).toBe(recorded(service));
+    expect(service.logs.some((l) => l.msg === `shutdown complete: 1 segment(s) finalized, ${kept.length} left in the spool for the next start`)).toBe(true);
+
+    const s3 = await startS3({ port: s3Port });
+    const next = await startService(dir, config(dir, s3Port, cam));
+    await waitFor("the kept segments uploaded", async () => (await s3.keys(BUCKET).catch(() => [])).length >= kept.length, 60_000);
+    next.signal("SIGTERM");
+    expect(await next.proc.exited).toBe(0);
+    const c = report("SIGTERM with storage down, then restart", await storedSegments(s3, BUCKET));
+    expect(c.largestGapSecs).toBeLessThan(10); // the restart's own gap only
+  });
+
+  test("a second SIGTERM stops at once; nothing is deleted", async () => {
+    const cam = await startFakeCamera();
+    const dir = scratch();
+    const service = await startService(dir, config(dir, freePort(), cam), {}, { shutdownTimeoutSecs: 60 });
+    await waitFor("a segment recorded", () => recorded(service) >= 1, 60_000);
+    service.signal("SIGTERM");
+    await service.waitForLog("the backlog drain", (l) => l.msg.startsWith("uploading the backlog"));
+    const signalled = Date.now();
+    service.signal("SIGTERM");
+    expect(await service.proc.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(5000);
+    expect(pendingFiles(dir).length).toBe(recorded(service));
+    expect(ffmpegPidsWith(dir)).toEqual([]);
+  });
+
+  test("storage down for a while during recording: the backlog grows, then drains in order without a restart", async () => {
+    const cam = await startFakeCamera();
+    const s3Port = freePort();
+    let s3: S3Server = await startS3({ port: s3Port, directory: mkdtempSync(join(tmpdir(), "s3-")) });
+    const dir = scratch();
+    const service = await startService(dir, config(dir, s3Port, cam));
+    await waitFor("a first upload", async () => (await s3.keys(BUCKET).catch(() => [])).length >= 1, 60_000);
+    const directory = mkdtempSync(join(tmpdir(), "s3-"));
+    await s3.stop();
+    await waitFor("a backlog of three", async () => (await service.get("/health")).body.upload_backlog.segments >= 3, 60_000);
+    expect((await service.get("/metrics")).text).toMatch(/camera_upload_queue_segments\{camera_id="cam"\} [3-9]/);
+    s3 = await startS3({ port: s3Port, directory });
+    await waitFor("the backlog drained", async () => (await service.get("/health")).body.upload_backlog.segments === 0, 60_000);
+    service.signal("SIGTERM");
+    expect(await service.proc.exited).toBe(0);
+    // The restarted server holds everything recorded after the outage began, with no hole.
+    const c = report("storage down during recording", await storedSegments(s3, BUCKET));
+    expect(c.largestGapSecs).toBeLessThan(0.05);
+    expect(c.mediaSecs).toBeGreaterThan(5);
+  });
+
+  test("SIGKILL mid-segment with storage down, then a start with storage up: everything uploaded, the cut-short file playable", async () => {
+    const cam = await startFakeCamera();
+    const s3Port = freePort();
+    const dir = scratch();
+    const service = await startService(dir, config(dir, s3Port, cam).replace("segment_duration_secs = 2", "segment_duration_secs = 4"));
+    await waitFor("two segments recorded", () => recorded(service) >= 2, 60_000);
+    // Kill two and a half seconds into a 4 s segment: a fragment or two are on disk, the rest is lost.
+    const count = recorded(service);
+    await waitFor("the next segment begun", () => recorded(service) > count, 20_000);
+    await Bun.sleep(2500);
+    const killedAt = Date.now();
+    service.proc.kill("SIGKILL");
+    await service.proc.exited;
+    await waitFor("no ffmpeg left", () => ffmpegPidsWith(dir).length === 0, 5000);
+
+    const s3 = await startS3({ port: s3Port });
+    const next = await startService(dir, config(dir, s3Port, cam).replace("segment_duration_secs = 2", "segment_duration_secs = 4"));
+    await next.waitForLog("the recovery", (l) => l.msg === "recovered cut-short segment");
+    await waitFor("the pre-kill segments uploaded", async () => (await s3.keys(BUCKET).catch(() => [])).length >= recorded(service) + 1, 60_000);
+    next.signal("SIGTERM");
+    expect(await next.proc.exited).toBe(0);
+    const stored = await storedSegments(s3, BUCKET);
+    const beforeKill = stored.filter((s) => s.startMs < killedAt);
+    const last = beforeKill.at(-1)!;
+    const lostAtKill = (killedAt - (last.startMs + last.durationMs)) / 1000;
+    report(`SIGKILL (lost at the kill ${lostAtKill.toFixed(2)} s)`, beforeKill);
+    expect(lostAtKill).toBeLessThanOrEqual(2);
+    expect(coverage(beforeKill).largestGapSecs).toBeLessThan(0.05);
+    const cutShort = join(dir, "cut-short.mp4");
+    writeFileSync(cutShort, await s3.get(BUCKET, last.key));
+    expect(await decodeErrors(cutShort)).toBe("");
+  });
+
+  test("a second instance on the same temp_dir refuses to start", async () => {
+    const cam = await startFakeCamera();
+    const dir = scratch();
+    const first = await startService(dir, config(dir, freePort(), cam));
+    const file = join(dir, "second.toml");
+    writeFileSync(file, `[service]\nmetrics_port = ${freePort()}\n${config(dir, freePort(), cam)}`);
+    const second = await runBinary(["run", "--config", file]);
+    expect(second.exitCode).toBe(1);
+    expect(second.stderr).toBe(`camera-recorder: another camera-recorder (pid ${first.proc.pid}) is already using ${dir}/spool; stop it first or give this one another recording.temp_dir\n`);
+    expect(ffmpegPidsWith(dir).length).toBe(1);
+  });
+
+  test("low disk: uploaded segments go before their retention, pending ones stay, /health shows it", async () => {
+    const cam = await startFakeCamera();
+    const s3 = await startS3();
+    const dir = scratch();
+    // The machine's disk is large: a free-space floor above it makes this disk "low" for the test.
+    const service = await startService(dir, config(dir, s3.port, cam), { CAMERA_RECORDER_MIN_FREE_MB: String(1024 * 1024 * 1024) });
+    await waitFor("segments uploaded and removed under pressure", () => service.logs.some((l) => /removed \d+ uploaded segment\(s\) from the spool \(disk pressure\)/.test(l.msg)), 60_000);
+    const health = await service.get("/health");
+    expect(health.status).toBe(200);
+    expect(health.body.disk.pressure).toBe(true);
+    expect(service.logs.some((l) => l.level === "warn" && l.msg.startsWith("temp_dir is nearly full"))).toBe(true);
+    expect((await s3.keys(BUCKET)).length).toBeGreaterThanOrEqual(1);
+    expect(existsSync(join(dir, "spool", "cam", "pending"))).toBe(true);
+    service.signal("SIGTERM");
+    expect(await service.proc.exited).toBe(0);
+  });
+});
