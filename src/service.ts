@@ -12,6 +12,7 @@ import type { RecorderObserver } from "./recorder/observer.ts";
 import { CameraSupervisor } from "./recorder/supervisor.ts";
 import { Housekeeper } from "./spool/housekeeper.ts";
 import { SpoolLock } from "./spool/lock.ts";
+import { endOrphanedFfmpeg } from "./spool/orphans.ts";
 import { Spool } from "./spool/spool.ts";
 import type { Segment } from "./spool/segment.ts";
 import { createStorage } from "./upload/create-storage.ts";
@@ -58,6 +59,8 @@ export class Service {
     const cameraIds = cameras.map((c) => c.id);
     const ffmpegPath = locateFfmpeg(config.recording.ffmpeg_path, process.env.PATH);
     this.#lock.acquire();
+    const orphans = await endOrphanedFfmpeg(config.recording.temp_dir);
+    if (orphans.length > 0) log.warn(`ended ${orphans.length} ffmpeg process(es) of an earlier instance still writing into the spool`, { pids: orphans });
     await this.#spool.prepare(cameraIds);
 
     const housekeeper = new Housekeeper({

@@ -1,11 +1,11 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBinary } from "../fixtures/binary.ts";
 import { startFakeCamera, type FakeCamera } from "../fixtures/camera.ts";
 import { decodeErrors } from "../fixtures/media.ts";
-import { ffmpegPidsWith, killAll } from "../fixtures/processes.ts";
+import { ffmpegPidsWith, killAll, track } from "../fixtures/processes.ts";
 import { coverage, startS3, storedSegments, type S3Server } from "../fixtures/s3.ts";
 import { scratch, startService, type RunningService } from "../fixtures/service.ts";
 import { freePort, waitFor } from "../fixtures/wait.ts";
@@ -167,4 +167,18 @@ describe("lifecycle on the compiled binary", () => {
     service.signal("SIGTERM");
     expect(await service.proc.exited).toBe(0);
   });
+});
+
+test("an ffmpeg left writing into the spool by an earlier instance is ended at start", async () => {
+  const dir = scratch();
+  const recording = join(dir, "spool", "cam", "recording");
+  mkdirSync(recording, { recursive: true });
+  // A stand-in for an orphan: a real ffmpeg writing into this spool, parented by the test.
+  const orphan = Bun.spawn(["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=rate=5", "-f", "mp4", "-movflags", "+frag_keyframe+empty_moov", join(recording, "orphan.mp4")], { stdin: "pipe", stdout: "ignore", stderr: "ignore" });
+  track(orphan);
+  await waitFor("the orphan running", () => ffmpegPidsWith(dir).includes(orphan.pid));
+  const service = await startService(dir, `[storage]\ntype = "filesystem"\npath = "${dir}/store"\n[recording]\ntemp_dir = "${dir}/spool"\n[[cameras]]\nid = "cam"\nrtsp_url = "rtsp://127.0.0.1:9/none"\n`);
+  const warning = await service.waitForLog("the orphan ended", (l) => l.msg.startsWith("ended 1 ffmpeg process(es) of an earlier instance"));
+  expect(warning.pids).toEqual([orphan.pid]);
+  await orphan.exited;
 });

@@ -74,7 +74,7 @@ describe("routes", () => {
     const { handle } = handlerFor(snapshot());
     const response = await handle(request("/health"));
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as any;
     expect(body.status).toBe("ok");
     expect(body.version).toBe("1.2.3");
     expect(body.uptime_secs).toBe(60);
