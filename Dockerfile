@@ -1,14 +1,36 @@
-# Build stage: the single executable.
+# camera-recorder: one self-contained binary, ffmpeg, distroless. No HEALTHCHECK: the
+# orchestrator probes /health (liveness) and /ready (readiness) on port 9090.
+
+# 1. Build the single executable.
 FROM oven/bun:1.4.5-debian AS build
 WORKDIR /src
 COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile
-COPY . .
-RUN bun run build
+COPY tsconfig.json bunfig.toml ./
+COPY scripts/build.ts scripts/build.ts
+COPY src ./src
+ARG GIT_COMMIT=unknown
+RUN GIT_COMMIT=$GIT_COMMIT bun run build
 
-# Runtime: distroless, non-root; the binary and ffmpeg.
+# 2. Assemble the runtime filesystem: binary, ffmpeg, setpriv and exactly their shared libraries.
+#    The same script is run by the tests, which start the binary inside its output with chroot.
+FROM debian:12-slim AS assemble
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg util-linux \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /src/dist/camera-recorder /tmp/camera-recorder
+COPY deploy/image/ /tmp/image/
+RUN sh /tmp/image/assemble-rootfs.sh /rootfs /tmp/camera-recorder
+
+# 3. Run as non-root on distroless (glibc, CA certificates, tzdata, nothing else).
 FROM gcr.io/distroless/cc-debian12:nonroot
-COPY --from=build /src/dist/camera-recorder /usr/local/bin/camera-recorder
+COPY --from=assemble /rootfs/usr/ /usr/
+COPY --from=assemble /rootfs/etc/camera-recorder/ /etc/camera-recorder/
+COPY --from=assemble --chown=65532:65532 /rootfs/var/lib/camera-recorder/ /var/lib/camera-recorder/
+ENV CAMERA_RECORDER_CONFIG=/etc/camera-recorder/config.toml \
+    FFMPEG_PATH=/usr/bin/ffmpeg
+VOLUME ["/var/lib/camera-recorder"]
 EXPOSE 9090
+USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/camera-recorder"]
-CMD ["run", "--config", "/etc/camera-recorder/config.toml"]
+CMD ["run"]

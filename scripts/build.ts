@@ -1,7 +1,18 @@
 // bun run build: one self-contained executable at dist/camera-recorder.
 import { $ } from "bun";
 
-const commit = (await $`git rev-parse --short HEAD`.nothrow().quiet()).stdout.toString().trim() || "unknown";
-// --no-orphans: when this process dies, even by SIGKILL, Bun ends every process it started.
-await $`bun build --compile --compile-exec-argv=--no-orphans --define=BUILD_COMMIT=${JSON.stringify(commit)} --outfile=dist/camera-recorder src/main.ts`.quiet();
-console.log(`built dist/camera-recorder (commit ${commit})`);
+/** The commit baked into --version: GIT_COMMIT (image builds have no .git), else git, else unknown. */
+async function commit(): Promise<string> {
+  if (process.env.GIT_COMMIT && process.env.GIT_COMMIT !== "unknown") return process.env.GIT_COMMIT;
+  try {
+    return (await $`git rev-parse --short HEAD`.nothrow().quiet()).stdout.toString().trim() || "unknown";
+  } catch {
+    return "unknown"; // no git on this machine
+  }
+}
+
+const sha = await commit();
+// --no-orphans: when this process dies, Bun ends every process it started (one of three layers
+// that keep ffmpeg from outliving the service; see src/recorder/ffmpeg-process.ts).
+await $`bun build --compile --compile-exec-argv=--no-orphans --define=BUILD_COMMIT=${JSON.stringify(sha)} --outfile=dist/camera-recorder src/main.ts`.quiet();
+console.log(`built dist/camera-recorder (commit ${sha})`);

@@ -15,7 +15,8 @@ fi
 
 packages="ffmpeg util-linux"
 if [ "${1:-}" = "test" ]; then
-  packages="$packages python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly"
+  # The fake IP camera (GStreamer RTSP server), promtool for the alert rules, systemd-analyze.
+  packages="$packages python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly prometheus systemd"
 fi
 missing=""
 for package in $packages; do
