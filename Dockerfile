@@ -12,11 +12,11 @@ COPY src ./src
 ARG GIT_COMMIT=unknown
 RUN GIT_COMMIT=$GIT_COMMIT bun run build
 
-# 2. Assemble the runtime filesystem: binary, ffmpeg, setpriv and exactly their shared libraries.
+# 2. Assemble the runtime filesystem: binary, ffmpeg and exactly their shared libraries.
 #    The same script is run by the tests, which start the binary inside its output with chroot.
 FROM debian:12-slim AS assemble
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg util-linux \
+ && apt-get install -y --no-install-recommends ffmpeg \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/dist/camera-recorder /tmp/camera-recorder
 COPY deploy/image/ /tmp/image/

@@ -13,7 +13,7 @@ if ! command -v bun >/dev/null 2>&1; then
   $SUDO npm install -g --silent bun@1.4.5
 fi
 
-packages="ffmpeg util-linux"
+packages="ffmpeg"
 if [ "${1:-}" = "test" ]; then
   # The fake IP camera (GStreamer RTSP server), promtool for the alert rules, systemd-analyze.
   packages="$packages python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly prometheus systemd"

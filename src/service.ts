@@ -6,7 +6,7 @@ import { Metrics } from "./http/metrics.ts";
 import { createHandler, startHttpServer } from "./http/server.ts";
 import type { Logger } from "./log.ts";
 import type { Source } from "./recorder/ffmpeg-args.ts";
-import { locateFfmpeg, locateSetpriv } from "./recorder/ffmpeg-path.ts";
+import { locateFfmpeg } from "./recorder/ffmpeg-path.ts";
 import { createSpawner } from "./recorder/ffmpeg-process.ts";
 import type { RecorderObserver } from "./recorder/observer.ts";
 import { CameraSupervisor } from "./recorder/supervisor.ts";
@@ -93,7 +93,7 @@ export class Service {
         uploader.enqueue(segment);
       },
     };
-    const spawn = createSpawner(locateSetpriv(process.env.PATH));
+    const spawn = createSpawner();
     const sourceOf = this.#options.sourceOf ?? ((camera) => ({ kind: "rtsp", url: camera.rtsp_url }) as Source);
     this.#supervisors = cameras.map(
       (camera) => new CameraSupervisor({ camera, recording: config.recording, ffmpegPath, source: sourceOf(camera), spool: this.#spool, spawn, clock, log, observer }),

@@ -1,7 +1,6 @@
 #!/bin/sh
 # Assembles the runtime filesystem of the container image into ROOT: the camera-recorder binary,
-# ffmpeg and setpriv (which lets ffmpeg die with the service), and exactly the shared libraries
-# they load (from ldd), plus the default config and the spool volume. The Dockerfile runs this on
+# ffmpeg, and exactly the shared libraries they load (from ldd), plus the default config and the spool volume. The Dockerfile runs this on
 # Debian 12 and copies ROOT's usr/, etc/ and var/ onto distroless/cc-debian12; the tests run it
 # here and start the binary inside ROOT with chroot, proving that nothing else is needed.
 #
@@ -11,15 +10,13 @@ root=$1
 binary=${2:-dist/camera-recorder}
 here=$(dirname "$0")
 ffmpeg=$(command -v ffmpeg)
-setpriv=$(command -v setpriv)
 libdir=/usr/lib/x86_64-linux-gnu
 
 install -D -m 0755 "$binary" "$root/usr/local/bin/camera-recorder"
 install -D -m 0755 "$ffmpeg" "$root/usr/bin/ffmpeg"
-install -D -m 0755 "$setpriv" "$root/usr/bin/setpriv"
 
 # Every library by the name the loader looks for, in the one directory the loader always searches.
-for lib in $(ldd "$binary" "$ffmpeg" "$setpriv" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u); do
+for lib in $(ldd "$binary" "$ffmpeg" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u); do
   install -D -m 0644 "$(readlink -f "$lib")" "$root$libdir/$(basename "$lib")"
 done
 # The loader itself: distroless/cc has it; a bare chroot needs it too.

@@ -15,11 +15,6 @@ export function locateFfmpeg(configured: string, pathEnv: string | undefined): s
   throw new AppError("ffmpeg_not_found", `ffmpeg not found: no "${configured}" on PATH (${pathEnv ?? "unset"}); install ffmpeg or set recording.ffmpeg_path or FFMPEG_PATH`);
 }
 
-/** setpriv (util-linux) lets ffmpeg die with us; optional, so only looked up. */
-export function locateSetpriv(pathEnv: string | undefined): string | null {
-  return Bun.which("setpriv", { PATH: `${pathEnv ?? ""}:/usr/bin:/bin` });
-}
-
 function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);

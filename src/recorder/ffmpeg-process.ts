@@ -20,14 +20,16 @@ export interface SpawnOptions {
 export type SpawnFfmpeg = (options: SpawnOptions) => FfmpegProcess;
 
 /**
- * Starts ffmpeg so that it cannot outlive us: under `setpriv --pdeathsig TERM` when setpriv is on
- * the machine, the kernel sends ffmpeg SIGTERM (which finalizes the segment) the moment our process
- * dies, even by SIGKILL. The compiled binary also runs with Bun's --no-orphans as a second line.
+ * Starts ffmpeg with its output as lines. ffmpeg cannot outlive the service: the compiled binary
+ * runs with Bun's --no-orphans (scripts/build.ts), which kills every child the moment the service
+ * dies, even by SIGKILL, and a new start ends any ffmpeg still writing into its spool
+ * (spool/orphans.ts). A gentler SIGTERM on our death (`setpriv --pdeathsig TERM`) was tried and
+ * dropped: ffmpeg 5.1 can deadlock in its exit path and then lingers forever, while a SIGKILLed
+ * ffmpeg loses only its last, unflushed fragment (see FRAGMENTED_MP4).
  */
-export function createSpawner(setprivPath: string | null): SpawnFfmpeg {
+export function createSpawner(): SpawnFfmpeg {
   return (options) => {
-    const command = setprivPath ? [setprivPath, "--pdeathsig", "TERM", "--", ...options.command] : options.command;
-    const proc = Bun.spawn(command, {
+    const proc = Bun.spawn(options.command, {
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",

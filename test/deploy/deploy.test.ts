@@ -48,7 +48,7 @@ describe("container image", () => {
   test.skipIf(!isRoot)("the Dockerfile's assemble step yields a filesystem the binary runs in alone: demo records, check-config passes", async () => {
     const assembled = await run(["sh", join(DEPLOY, "image/assemble-rootfs.sh"), rootfs, BINARY]);
     expect(assembled.code).toBe(0);
-    for (const path of ["usr/local/bin/camera-recorder", "usr/bin/ffmpeg", "usr/bin/setpriv", "etc/camera-recorder/config.toml"]) expect(existsSync(join(rootfs, path))).toBe(true);
+    for (const path of ["usr/local/bin/camera-recorder", "usr/bin/ffmpeg", "etc/camera-recorder/config.toml"]) expect(existsSync(join(rootfs, path))).toBe(true);
     // What a container runtime provides: /proc and /dev.
     for (const [what, args] of [["proc", ["-t", "proc", "proc"]], ["dev", ["--bind", "/dev"]]] as const) {
       mkdirSync(join(rootfs, what), { recursive: true });

@@ -6,6 +6,7 @@ import { runBinary } from "../fixtures/binary.ts";
 import { startFakeCamera, type FakeCamera } from "../fixtures/camera.ts";
 import { decodeErrors } from "../fixtures/media.ts";
 import { ffmpegPidsWith, killAll, track } from "../fixtures/processes.ts";
+import { startFaultProxy } from "../fixtures/fault-proxy.ts";
 import { coverage, startS3, storedSegments, type S3Server } from "../fixtures/s3.ts";
 import { scratch, startService, type RunningService } from "../fixtures/service.ts";
 import { freePort, waitFor } from "../fixtures/wait.ts";
@@ -104,6 +105,32 @@ describe("lifecycle on the compiled binary", () => {
     const c = report("storage down during recording", await storedSegments(s3, BUCKET));
     expect(c.largestGapSecs).toBeLessThan(0.05);
     expect(c.mediaSecs).toBeGreaterThan(5);
+  });
+
+  test("storage answering 500s, then resetting connections: every segment stored once, no hole", async () => {
+    const cam = await startFakeCamera();
+    const s3 = await startS3();
+    const proxy = await startFaultProxy(s3.port);
+    const dir = scratch();
+    const service = await startService(dir, config(dir, proxy.port, cam));
+    await waitFor("a first upload", async () => (await s3.keys(BUCKET).catch(() => [])).length >= 1, 60_000);
+    proxy.mode = "error500";
+    await waitFor("uploads failing with 500", async () => String((await service.get("/health")).body.upload_backlog.last_error).includes("HTTP 500"), 60_000);
+    proxy.mode = "reset";
+    await waitFor("uploads failing on reset connections", async () => {
+      const error = String((await service.get("/health")).body.upload_backlog.last_error);
+      return error !== "null" && !error.includes("HTTP 500");
+    }, 60_000);
+    expect((await service.get("/health")).body.upload_backlog.segments).toBeGreaterThanOrEqual(1);
+    proxy.mode = "pass";
+    await waitFor("the backlog drained", async () => (await service.get("/health")).body.upload_backlog.segments === 0, 60_000);
+    service.signal("SIGTERM");
+    expect(await service.proc.exited).toBe(0);
+    const stored = await storedSegments(s3, BUCKET);
+    expect(stored.length).toBe(recorded(service));
+    const c = report("storage answering 500s and resets", stored);
+    expect(c.largestGapSecs).toBeLessThan(0.05);
+    await proxy.stop();
   });
 
   test("SIGKILL mid-segment with storage down, then a start with storage up: everything uploaded, the cut-short file playable", async () => {
