@@ -11,7 +11,7 @@ import { buildRecordArgs, type Source } from "./ffmpeg-args.ts";
 import { parseOutputLine } from "./ffmpeg-output.ts";
 import type { FfmpegProcess, SpawnFfmpeg } from "./ffmpeg-process.ts";
 import type { RecorderObserver } from "./observer.ts";
-import { MAX_DRIFT_MS, WallClockAnchor } from "./wall-clock.ts";
+import { SegmentTimeline } from "./segment-timeline.ts";
 
 export type CameraState = "connecting" | "recording" | "backing_off" | "stopped";
 
@@ -120,16 +120,13 @@ export class CameraSupervisor {
     const runStartMs = clock.now();
     const dir = spool.dir(camera.id, "recording");
     const fileOf = (index: number) => join(dir, `${runStartMs}_${camera.segment_duration_secs}_${String(index).padStart(6, "0")}.mp4`);
-    const anchor = new WallClockAnchor();
+    const timeline = new SegmentTimeline(runStartMs);
     const stderr: string[] = [];
     let lastOutTime = 0;
     let lastAdvanceMs = runStartMs;
     let recordingSinceMs: number | undefined;
     let stalled = false;
     let commits = Promise.resolve();
-    // Within one run each segment starts exactly where the last one ended, whatever later progress
-    // reports teach the anchor; only a drift beyond MAX_DRIFT_MS re-anchors the chain.
-    let chainEndMs: number | undefined;
 
     const onStdout = (line: string) => {
       const parsed = parseOutputLine(line);
@@ -137,20 +134,16 @@ export class CameraSupervisor {
       if (parsed.kind === "progress" && parsed.outTimeSecs > lastOutTime) {
         lastOutTime = parsed.outTimeSecs;
         lastAdvanceMs = now;
-        anchor.observe(now, parsed.outTimeSecs);
+        timeline.progress(now, parsed.outTimeSecs);
         if (recordingSinceMs === undefined) {
           recordingSinceMs = now;
           this.#setState("recording");
           this.#deps.observer.connected(camera.id, true);
-          const firstStart = anchor.wallTime(0, now);
+          const firstStart = timeline.firstFrameMs(now);
           commits = commits.then(() => spool.noteStart(fileOf(0), firstStart)).catch((e) => this.#log.warn(`cannot note segment start: ${describe(e)}`));
         }
       } else if (parsed.kind === "segment") {
-        const anchored = anchor.wallTime(parsed.startSecs, runStartMs);
-        const startMs = chainEndMs !== undefined && Math.abs(chainEndMs - anchored) <= MAX_DRIFT_MS ? chainEndMs : anchored;
-        const durationMs = Math.round((parsed.endSecs - parsed.startSecs) * 1000);
-        chainEndMs = startMs + durationMs;
-        const segment = { file: parsed.file, startMs, durationMs, nextStartMs: chainEndMs };
+        const segment = timeline.segment(parsed.startSecs, parsed.endSecs);
         commits = commits.then(() => this.#commit(join(dir, basename(parsed.file)), segment)).catch((e) => this.#log.error(`cannot move a finished segment into the spool: ${describe(e)}`));
       }
     };
@@ -194,11 +187,11 @@ export class CameraSupervisor {
     return { failure, recordedMs, exitCode, stderr };
   }
 
-  async #commit(file: string, s: { startMs: number; durationMs: number; nextStartMs: number }): Promise<void> {
+  async #commit(file: string, s: { startMs: number; durationMs: number; endMs: number }): Promise<void> {
     const { spool, camera } = this.#deps;
     const segment = await spool.commit(camera.id, file, { startMs: s.startMs, durationMs: s.durationMs, configuredSecs: camera.segment_duration_secs });
     const next = file.replace(/(\d{6})\.mp4$/, (_m, n: string) => `${String(Number(n) + 1).padStart(6, "0")}.mp4`);
-    await spool.noteStart(next, s.nextStartMs);
+    await spool.noteStart(next, s.endMs);
     this.#snapshot.segmentsRecorded++;
     this.#snapshot.lastSegmentStartMs = segment.startMs;
     this.#log.info("segment recorded", { start: new Date(segment.startMs).toISOString(), duration_secs: segment.durationMs / 1000, bytes: segment.bytes });

@@ -3,6 +3,7 @@ import { reconnectDelay } from "../../src/recorder/backoff.ts";
 import { classifyFailure } from "../../src/recorder/failure.ts";
 import { buildRecordArgs, FRAGMENTED_MP4 } from "../../src/recorder/ffmpeg-args.ts";
 import { parseOutputLine } from "../../src/recorder/ffmpeg-output.ts";
+import { SegmentTimeline } from "../../src/recorder/segment-timeline.ts";
 import { WallClockAnchor } from "../../src/recorder/wall-clock.ts";
 
 describe("reconnect backoff", () => {
@@ -92,5 +93,24 @@ describe("wall-clock anchor", () => {
     const anchor = new WallClockAnchor();
     anchor.observe(10_000, 0);
     expect(anchor.known).toBe(false);
+  });
+});
+
+describe("segment timeline", () => {
+  test("each segment starts where the last ended, even when the anchor improves in between", () => {
+    const timeline = new SegmentTimeline(0);
+    timeline.progress(10_400, 0.3); // anchor 10_100
+    const first = timeline.segment(0, 4.133);
+    timeline.progress(14_300, 4.3); // a better estimate: 10_000
+    const second = timeline.segment(4.133, 8.133);
+    expect(first).toEqual({ startMs: 10_100, durationMs: 4133, endMs: 14_233 });
+    expect(second).toEqual({ startMs: 14_233, durationMs: 4000, endMs: 18_233 });
+  });
+  test("a drift beyond half a second re-anchors the chain", () => {
+    const timeline = new SegmentTimeline(0);
+    timeline.progress(11_000, 1); // anchor 10_000
+    timeline.segment(0, 4);
+    timeline.progress(15_000, 5.9); // anchor 9_100: 900 ms off
+    expect(timeline.segment(4, 8).startMs).toBe(13_100);
   });
 });
