@@ -15,6 +15,9 @@ import type { StorageConfig } from "../config/schema.ts";
 import { describe } from "../errors.ts";
 import { StorageError, type Storage, type StoredObject } from "./storage.ts";
 
+/** Reads of 1 MiB instead of the default 64 KiB: fewer round trips through the event loop. */
+const READ_CHUNK = 1024 * 1024;
+
 /** What waiting cannot fix; everything else (network, 5xx, throttling) is worth retrying. */
 const PERMANENT = new Set(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "NoSuchBucket", "AllAccessDisabled", "InvalidBucketName"]);
 
@@ -118,13 +121,13 @@ function clientConfig(config: StorageConfig): S3ClientConfig {
  * from disk as it is sent.
  */
 function rangeOf(file: string, start: number, length: number): ReadStream | Uint8Array {
-  return length === 0 ? new Uint8Array(0) : createReadStream(file, { start, end: start + length - 1 });
+  return length === 0 ? new Uint8Array(0) : createReadStream(file, { start, end: start + length - 1, highWaterMark: READ_CHUNK });
 }
 
 /** Content-MD5 of a byte range, read as a stream (the send reads it again, from the page cache). */
 async function md5Of(file: string, start: number, length: number): Promise<string> {
   const hash = createHash("md5");
-  if (length > 0) for await (const chunk of createReadStream(file, { start, end: start + length - 1 })) hash.update(chunk);
+  if (length > 0) for await (const chunk of createReadStream(file, { start, end: start + length - 1, highWaterMark: READ_CHUNK })) hash.update(chunk);
   return hash.digest("base64");
 }
 

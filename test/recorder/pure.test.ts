@@ -81,13 +81,19 @@ describe("wall-clock anchor", () => {
     expect(anchor.wallTime(0, 0)).toBe(10_000);
     expect(anchor.wallTime(4.5, 0)).toBe(14_500);
   });
-  test("follows a camera clock that runs slow by more than half a second over a window", () => {
+  test("a steady processing delay after the start-up burst does not move the anchor", () => {
     const anchor = new WallClockAnchor();
-    anchor.observe(10_000, 1);
-    for (let t = 1; t <= 61; t++) anchor.observe(10_000 + t * 1000, 1 + t * 0.99); // loses 10 ms per second
-    expect(anchor.wallTime(0, 0)).toBe(9000);
-    for (let t = 62; t <= 125; t++) anchor.observe(10_000 + t * 1000, 1 + t * 0.99);
-    expect(anchor.wallTime(0, 0)).toBeGreaterThan(9500);
+    anchor.observe(12_000, 2); // the burst: 10_000
+    for (let t = 3; t <= 200; t++) anchor.observe(10_000 + t * 1000 + 600, t); // always 600 ms late
+    expect(anchor.wallTime(0, 0)).toBe(10_000);
+  });
+  test("follows a camera clock that runs slow once it has crept by more than half a second", () => {
+    const anchor = new WallClockAnchor();
+    anchor.observe(11_000, 1);
+    for (let t = 2; t <= 121; t++) anchor.observe(10_000 + t * 1000, t * 0.99); // loses 10 ms per second
+    expect(anchor.wallTime(0, 0)).toBe(10_000);
+    for (let t = 122; t <= 200; t++) anchor.observe(10_000 + t * 1000, t * 0.99);
+    expect(anchor.wallTime(0, 0)).toBeGreaterThan(10_500);
   });
   test("ignores reports before the first frame", () => {
     const anchor = new WallClockAnchor();
