@@ -14,7 +14,6 @@ import { Housekeeper } from "./spool/housekeeper.ts";
 import { SpoolLock } from "./spool/lock.ts";
 import { endOrphanedFfmpeg } from "./spool/orphans.ts";
 import { Spool } from "./spool/spool.ts";
-import type { Segment } from "./spool/segment.ts";
 import { createStorage } from "./upload/create-storage.ts";
 import { Uploader } from "./upload/uploader.ts";
 import { VERSION } from "./version.ts";
@@ -40,7 +39,6 @@ export class Service {
   #uploader: Uploader | undefined;
   #housekeeper: Housekeeper | undefined;
   #server: Server<undefined> | undefined;
-  #metrics: Metrics | undefined;
 
   constructor(options: ServiceOptions) {
     this.#options = options;
@@ -71,15 +69,14 @@ export class Service {
       intervalMs: 10_000,
     });
     this.#housekeeper = housekeeper;
+    // Read at scrape time, when the uploader below exists.
+    const metrics: Metrics = new Metrics(cameraIds, VERSION, { backlog: () => uploader.snapshot(), disk: () => housekeeper.snapshot() });
     const storage = createStorage(config);
-    const uploader = new Uploader({
-      storage, spool: this.#spool, clock, log,
-      observer: { uploaded: (...a) => this.#metrics?.uploaded(...a), failed: (s) => this.#metrics?.failed(s) },
+    const uploader: Uploader = new Uploader({
+      storage, spool: this.#spool, clock, log, observer: metrics,
       upload: config.upload, keyPrefix: config.storage.key_prefix, timezone: config.recording.timezone,
     });
     this.#uploader = uploader;
-    const metrics = new Metrics(cameraIds, VERSION, { backlog: () => uploader.snapshot(), disk: () => housekeeper.snapshot() });
-    this.#metrics = metrics;
     this.#server = startHttpServer(config.service.metrics_host, config.service.metrics_port, createHandler({ metrics, snapshot: () => this.snapshot() }));
 
     await housekeeper.start();
@@ -88,7 +85,7 @@ export class Service {
       connected: (id, up) => metrics.connected(id, up),
       ffmpegRestarted: (id) => metrics.ffmpegRestarted(id),
       reconnected: (id) => metrics.reconnected(id),
-      segmentRecorded: (segment: Segment) => {
+      segmentRecorded: (segment) => {
         metrics.segmentRecorded(segment);
         uploader.enqueue(segment);
       },

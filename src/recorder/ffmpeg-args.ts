@@ -26,9 +26,9 @@ export function buildRecordArgs(options: RecordArgs): string[] {
     "-hide_banner",
     "-nostats",
     "-loglevel", "error",
-    // key=value progress on stdout every second: the stall detector and the wall-clock anchor.
+    // key=value progress on stdout: the stall detector's heartbeat and the wall-clock anchor.
     "-progress", "pipe:1",
-    "-stats_period", "1",
+    "-stats_period", String(progressPeriodSecs(options.stallTimeoutSecs)),
     ...inputArgs(options),
     ...codecArgs(options),
     "-f", "segment",
@@ -43,6 +43,14 @@ export function buildRecordArgs(options: RecordArgs): string[] {
     "-segment_list_type", "csv",
     options.outputPattern,
   ];
+}
+
+/**
+ * Four progress reports per stall timeout, so a healthy stream never looks stalled, but no more
+ * than one every 2 s: each report wakes ffmpeg and the service (32 cameras, 10 s timeout: 16/s).
+ */
+export function progressPeriodSecs(stallTimeoutSecs: number): number {
+  return Math.min(2, Math.max(0.25, stallTimeoutSecs / 4));
 }
 
 function inputArgs({ source, stallTimeoutSecs }: RecordArgs): string[] {

@@ -32,7 +32,7 @@ function uploadedSegments(dir: string, cameraId: string) {
 function storedFiles(dir: string, cameraId: string): string[] {
   const root = join(dir, "store", cameraId);
   return readdirSync(root, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
+    .filter((e) => e.isFile() && !e.name.startsWith(".")) // not the backend's temp files mid-write
     .map((e) => join(e.parentPath, e.name))
     .sort();
 }

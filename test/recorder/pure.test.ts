@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { reconnectDelay } from "../../src/recorder/backoff.ts";
 import { classifyFailure } from "../../src/recorder/failure.ts";
-import { buildRecordArgs, FRAGMENTED_MP4 } from "../../src/recorder/ffmpeg-args.ts";
+import { buildRecordArgs, FRAGMENTED_MP4, progressPeriodSecs } from "../../src/recorder/ffmpeg-args.ts";
 import { parseOutputLine } from "../../src/recorder/ffmpeg-output.ts";
 import { SegmentTimeline } from "../../src/recorder/segment-timeline.ts";
 import { WallClockAnchor } from "../../src/recorder/wall-clock.ts";
@@ -35,6 +35,11 @@ describe("ffmpeg arguments", () => {
     expect(after("-segment_list")).toBe("pipe:1");
     expect(after("-segment_list_type")).toBe("csv");
     expect(args.at(-1)).toBe(base.outputPattern);
+  });
+  test("progress often enough for the stall timeout, at most every 2 s", () => {
+    expect([1, 3, 10, 60].map(progressPeriodSecs)).toEqual([0.25, 0.75, 2, 2]);
+    const args = buildRecordArgs({ ...base, source: { kind: "rtsp", url: "rtsp://h/s" }, audioCodec: "aac" });
+    expect(args[args.indexOf("-stats_period") + 1]).toBe("2");
   });
   test("audio none and copy", () => {
     expect(buildRecordArgs({ ...base, source: { kind: "rtsp", url: "rtsp://h/s" }, audioCodec: "none" })).toContain("-an");
