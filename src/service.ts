@@ -77,10 +77,10 @@ export class Service {
       upload: config.upload, keyPrefix: config.storage.key_prefix, timezone: config.recording.timezone,
     });
     this.#uploader = uploader;
-    this.#server = startHttpServer(config.service.metrics_host, config.service.metrics_port, createHandler({ metrics, snapshot: () => this.snapshot() }));
-
     await housekeeper.start();
     await uploader.start();
+    // Only now: /health and the queue metrics must not report an empty backlog before the spool is read.
+    this.#server = startHttpServer(config.service.metrics_host, config.service.metrics_port, createHandler({ metrics, snapshot: () => this.snapshot() }));
     const observer: RecorderObserver = {
       connected: (id, up) => metrics.connected(id, up),
       ffmpegRestarted: (id) => metrics.ffmpegRestarted(id),

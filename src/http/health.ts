@@ -1,3 +1,4 @@
+import { redactUrl } from "../config/redact.ts";
 import type { CameraSnapshot } from "../recorder/supervisor.ts";
 import type { DiskSnapshot } from "../spool/housekeeper.ts";
 import type { BacklogSnapshot } from "../upload/uploader.ts";
@@ -51,7 +52,7 @@ export function health(s: ServiceSnapshot): { status: number; body: unknown } {
         oldest_age_secs: s.backlog.oldestStartMs === undefined ? null : Math.round((s.nowMs - s.backlog.oldestStartMs) / 1000),
         uploading: s.backlog.inFlight,
         retry_at: iso(s.backlog.retryAtMs),
-        last_error: s.backlog.lastError ?? null,
+        last_error: s.backlog.lastError ? redactUrl(s.backlog.lastError) : null,
       },
       disk: {
         usage_ratio: Number(s.disk.usageRatio.toFixed(4)),
