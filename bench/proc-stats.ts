@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { listProcesses } from "../src/spool/orphans.ts";
 
 const TICKS = 100; // USER_HZ on Linux
 
@@ -22,16 +23,9 @@ export function usageOf(pid: number): ProcessUsage | undefined {
 
 /** Pids of processes whose command line matches. */
 export function pidsWhere(match: (args: string[]) => boolean): number[] {
-  return readdirSync("/proc")
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        return match(readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0"));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+  return listProcesses()
+    .filter(({ args }) => match(args))
+    .map(({ pid }) => pid);
 }
 
 /**
@@ -52,7 +46,9 @@ export class UsageSampler {
   sample(): void {
     for (const pid of this.pids()) {
       const usage = usageOf(pid);
-      if (usage) this.#last.set(pid, usage);
+      const before = this.#last.get(pid);
+      // A zombie reads as zero memory: keep the highest of every reading, never a lower one.
+      if (usage) this.#last.set(pid, { cpuSecs: Math.max(usage.cpuSecs, before?.cpuSecs ?? 0), peakRssBytes: Math.max(usage.peakRssBytes, before?.peakRssBytes ?? 0) });
     }
   }
 

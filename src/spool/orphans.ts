@@ -15,7 +15,8 @@ export async function endOrphanedFfmpeg(spoolRoot: string): Promise<number[]> {
   return orphans.map((p) => p.pid);
 }
 
-function listProcesses(): Array<{ pid: number; args: string[] }> {
+/** Every process with its command line, from /proc (empty where there is no /proc). */
+export function listProcesses(): Array<{ pid: number; args: string[] }> {
   let entries: string[];
   try {
     entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
@@ -31,7 +32,8 @@ function listProcesses(): Array<{ pid: number; args: string[] }> {
   });
 }
 
-function alive(pid: number): boolean {
+/** Alive and not a zombie. */
+export function alive(pid: number): boolean {
   try {
     if (/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) return false;
     process.kill(pid, 0);
