@@ -7,7 +7,7 @@ import { StatefulSet } from "kubernetes-models/apps/v1";
 import { Namespace, Secret, Service } from "kubernetes-models/v1";
 import YAML from "yaml";
 import { parseConfig } from "../../src/config/load.ts";
-import { BINARY, runBinary } from "../fixtures/binary.ts";
+import { BINARY, runBinary, runCommand } from "../fixtures/binary.ts";
 import { SPEC_METRICS } from "../fixtures/exposition.ts";
 import { waitFor } from "../fixtures/wait.ts";
 
@@ -15,10 +15,10 @@ const ROOT = join(import.meta.dir, "../..");
 const DEPLOY = join(ROOT, "deploy");
 const read = (path: string) => readFileSync(join(DEPLOY, path), "utf8");
 
+/** A command to completion, with the test's environment plus `env`. */
 async function run(command: string[], options: { env?: Record<string, string> } = {}) {
-  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...options.env } });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code };
+  const { stdout, stderr, exitCode } = await runCommand(command, { ...process.env, ...options.env });
+  return { stdout, stderr, code: exitCode };
 }
 
 /** Every ${NAME} a config file needs from the environment. */
