@@ -29,6 +29,12 @@ async function withConfig(args: CliArgs): Promise<number> {
       return checkConfig(config, source.path, (text) => process.stdout.write(text));
     case "probe":
       return (await import("./cli/probe.ts")).probe(config, args);
+    case "list":
+      return (await import("./cli/list.ts")).list(config, args);
+    case "export":
+      return (await import("./cli/export.ts")).exportClip(config, args);
+    case "prune":
+      return (await import("./cli/prune.ts")).prune(config, args);
     default:
       return (await import("./cli/run.ts")).run(config, args);
   }

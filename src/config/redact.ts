@@ -26,7 +26,7 @@ export function secretsOf(config: Config): string[] {
     const password = passwordOf(camera.rtsp_url);
     return password ? [password] : [];
   });
-  return [...passwords, ...(config.storage.secret_access_key ? [config.storage.secret_access_key] : [])];
+  return [...passwords, ...[config.storage.secret_access_key, config.service.ui_password].filter((s): s is string => Boolean(s))];
 }
 
 function passwordOf(url: string): string | undefined {
@@ -42,6 +42,7 @@ function passwordOf(url: string): string | undefined {
 export function redactConfig(config: Config): Config {
   return {
     ...config,
+    service: { ...config.service, ...(config.service.ui_password ? { ui_password: MASK } : {}) },
     storage: {
       ...config.storage,
       ...(config.storage.secret_access_key ? { secret_access_key: MASK } : {}),

@@ -34,6 +34,14 @@ const service = v.object({
   shutdown_timeout_secs: key(int(0, 86400), 60, "on SIGTERM: time to finalize segments and drain uploads"),
   log_level: key(choice("debug", "info", "warn", "error"), "info", "least severe level logged"),
   log_format: key(choice("auto", "json", "pretty"), "auto", "auto: pretty on a TTY, JSON lines otherwise"),
+  ui_user: key(nonEmpty(), "admin", "user name of the status page and the recordings API (HTTP Basic)"),
+  ui_password: maybe(nonEmpty(), "password of the status page and the recordings API; omitted: both are off (404)"),
+  shards: key(int(1, 1024), 1, "replicas sharing this camera list"),
+  shard_index: key(
+    v.union([v.literal(""), int(0, 1023)], 'must be "" or a whole number from 0'),
+    "",
+    'this replica\'s 0-based index; "" with shards > 1: the ordinal at the end of the host name',
+  ),
 });
 
 const storage = v.object({
@@ -63,6 +71,8 @@ const camera = v.object({
   ),
   segment_duration_secs: key(int(1, 86400), 900, "segment length; cuts fall on wall-clock multiples of it"),
   enabled: key(v.boolean(), true, "record this camera"),
+  retention_days: maybe(int(0, 36500), "overrides retention.days for this camera"),
+  retention_max_gb: maybe(v.pipe(v.number(), v.minValue(0, "must be at least 0")), "overrides retention.max_gb for this camera"),
 });
 
 const recording = v.object({
@@ -82,12 +92,19 @@ const upload = v.object({
   part_size_mb: key(int(5, 5120), 16, "multipart part size; smaller files go in one PUT"),
 });
 
+const retention = v.object({
+  days: key(int(0, 36500), 0, "delete stored segments older than this (0: keep forever)"),
+  max_gb: key(v.pipe(v.number(), v.minValue(0, "must be at least 0")), 0, "per camera: keep at most this much in storage, oldest first (0: no cap)"),
+  interval_minutes: key(int(1, 10080), 60, "how often the pruner runs (also once at start)"),
+});
+
 export const ConfigSchema = v.object({
   service: v.optional(service, {}),
   storage: v.optional(storage, {}),
   cameras: v.optional(v.array(camera), []),
   recording: v.optional(recording, {}),
   upload: v.optional(upload, {}),
+  retention: v.optional(retention, {}),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
@@ -95,4 +112,4 @@ export type CameraConfig = Config["cameras"][number];
 export type StorageConfig = Config["storage"];
 
 /** Keys whose values are secrets: never printed, logged or exposed. */
-export const SECRET_KEYS = new Set(["secret_access_key"]);
+export const SECRET_KEYS = new Set(["secret_access_key", "ui_password"]);

@@ -8,6 +8,21 @@ export interface StoredObject {
   metadata: Record<string, string>;
 }
 
+/** An object found by `list`. */
+export interface ListedObject {
+  key: string;
+  bytes: number;
+  /** When the storage last wrote it, ms since the epoch. */
+  modifiedMs: number;
+}
+
+/** What `head` finds at a key. */
+export interface ObjectInfo {
+  bytes: number;
+  /** User metadata (`camera-id`, `start`, `duration-secs`); the filesystem backend has none. */
+  metadata: Record<string, string>;
+}
+
 /** Where finished segments go: S3-compatible storage or a directory. */
 export interface Storage {
   /** For logs and `probe`: the endpoint and bucket or path, never a credential. */
@@ -16,6 +31,14 @@ export interface Storage {
   prepare(): Promise<void>;
   /** Stores the file under the key; returns only once the storage confirmed it. */
   put(object: StoredObject): Promise<void>;
+  /** Every object whose key starts with `prefix`, in key order; throws StorageError if a page fails. */
+  list(prefix: string, signal?: AbortSignal): AsyncGenerator<ListedObject>;
+  /** Size and metadata of the object at `key`, or undefined when there is none. */
+  head(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined>;
+  /** The object's bytes, streamed. */
+  read(key: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  /** Deletes the objects (S3: DeleteObjects batches of at most 1,000); throws StorageError naming what failed. */
+  remove(keys: string[], signal?: AbortSignal): Promise<void>;
 }
 
 /**
