@@ -17,6 +17,11 @@ export class SegmentTimeline {
     this.#anchor.observe(nowMs, outTimeSecs);
   }
 
+  /** The host clock was stepped: the anchor follows the new clock at once, the chain breaks there. */
+  clockStepped(stepMs: number): void {
+    this.#anchor.shift(stepMs);
+  }
+
   /** Wall time of the run's first frame, as far as known by `nowMs`. */
   firstFrameMs(nowMs: number): number {
     return this.#anchor.wallTime(0, nowMs);
