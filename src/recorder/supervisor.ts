@@ -176,7 +176,7 @@ export class CameraSupervisor {
       } else if (parsed.kind === "segment") {
         // A segment closed before the first progress report (a loaded machine) anchors the clock itself.
         onMedia(now, parsed.endSecs);
-        const segment = timeline.segment(parsed.startSecs, parsed.endSecs);
+        const segment = timeline.segment(parsed.startSecs, parsed.endSecs, now);
         openIndex++;
         const file = layout.recordingFileNamed(camera.id, parsed.file);
         commits = commits.then(() => this.#commit(file, segment)).catch((e) => this.#log.error(`cannot move a finished segment into the spool: ${describe(e)}`));
