@@ -2,7 +2,7 @@ import { afterAll, afterEach, expect, test } from "bun:test";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startFakeCamera } from "../fixtures/camera.ts";
-import { killAll } from "../fixtures/processes.ts";
+import { killAll, track } from "../fixtures/processes.ts";
 import { scratch, startService } from "../fixtures/service.ts";
 import { waitFor } from "../fixtures/wait.ts";
 
@@ -54,3 +54,21 @@ test("the host clock stepped 90 s back and then forward while recording: recordi
   const stored = readdirSync(join(dir, "store", "cam"), { recursive: true }).filter((n) => String(n).endsWith(".mp4"));
   expect(stored.length).toBe(recordedCount(service.logs));
 }, 240_000);
+
+test("on a loaded machine (three busy loops), the first segments of a run still join without a gap", async () => {
+  const loops = [0, 1, 2].map(() => track(Bun.spawn(["sh", "-c", "while :; do :; done"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" })));
+  const cam = await startFakeCamera();
+  const dir = scratch();
+  const service = await startService(dir, `[storage]\ntype = "filesystem"\npath = "${dir}/store"\n[recording]\ntemp_dir = "${dir}/spool"\n[[cameras]]\nid = "cam"\nrtsp_url = "${cam.url()}"\nsegment_duration_secs = 2\n`);
+  await waitFor("four segments", () => recordedCount(service.logs) >= 4, 90_000);
+  for (const loop of loops) loop.kill("SIGKILL");
+  service.signal("SIGTERM");
+  expect(await service.proc.exited).toBe(0);
+  const segments = service.logs
+    .filter((l) => l.msg === "segment recorded")
+    .map((l) => ({ startMs: Date.parse(String(l.start)), durationMs: Number(l.duration_secs) * 1000 }));
+  for (let i = 1; i < segments.length; i++) {
+    const gapMs = segments[i]!.startMs - (segments[i - 1]!.startMs + segments[i - 1]!.durationMs);
+    expect(Math.abs(gapMs)).toBeLessThanOrEqual(5);
+  }
+}, 180_000);
