@@ -53,14 +53,16 @@ export interface RunEnd {
 }
 
 /**
- * Why a run ended. ffmpeg's own RTSP socket timeout (-timeout) ends it with exit code 0 and no
- * message, like a camera that closed the stream: a run that was silent for half the stall timeout
- * or more before its exit timed out (`stalled` if it had recorded, `unreachable` if never).
+ * Why a run ended. ffmpeg's own RTSP socket timeout (-timeout) ends a run silently with exit code
+ * 0, or, during the handshake, with "Invalid data found when processing input" (exit 1): both
+ * read like a camera that closed the stream. A run that was silent for half the stall timeout or
+ * more before it ended timed out instead: `stalled` if it had recorded, `unreachable` if never.
  */
 export function classifyRunEnd(run: RunEnd): FailureKind {
   if (run.stalledByWatchdog) return run.recordedMs > 0 ? "stalled" : "unreachable";
   const told = classifyFailure(run.stderr);
-  if (told !== "crashed" || run.exitCode !== 0) return told;
+  const ambiguous = told === "stream_ended" || (told === "crashed" && run.exitCode === 0);
+  if (!ambiguous) return told;
   if (run.silentMs >= run.stallTimeoutMs / 2) return run.recordedMs > 0 ? "stalled" : "unreachable";
   return "stream_ended";
 }

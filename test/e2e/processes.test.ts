@@ -53,3 +53,16 @@ test("a camera recorded with a relative temp_dir: its ffmpeg is given absolute p
   service.signal("SIGTERM");
   expect(await service.proc.exited).toBe(0);
 }, 60_000);
+
+test("a camera that accepts the connection and never answers is unreachable, not a stream that ended", async () => {
+  const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const dir = scratch();
+  const service = await startService(dir, `[storage]\ntype = "filesystem"\npath = "${dir}/store"\n[recording]\ntemp_dir = "${dir}/spool"\nstall_timeout_secs = 3\n[[cameras]]\nid = "mute"\nrtsp_url = "rtsp://127.0.0.1:${silent.port}/stream1"\n`);
+  const warning = await service.waitForLog("the first failure", (l) => l.level === "warn" && typeof l.failure === "string", 30_000);
+  expect(warning.failure).toBe("unreachable");
+  expect(warning.msg).toBe("camera unreachable (connection refused, no route or timeout); retrying in 1 s");
+  expect((await service.get("/health")).body.cameras[0].status).toBe("unreachable");
+  service.signal("SIGTERM");
+  expect(await service.proc.exited).toBe(0);
+  silent.stop(true);
+}, 60_000);

@@ -23,8 +23,12 @@ describe("how a run ended", () => {
   test("... and unreachable when it never had a frame", () => {
     expect(classifyRunEnd({ ...base, recordedMs: 0, silentMs: 10_100 })).toBe("unreachable");
   });
-  test("a camera that closes the stream: exit 0 right after media", () => {
+  test("a camera that never answers the handshake: ffmpeg's timeout says \"Invalid data\" (exit 1), still unreachable", () => {
+    expect(classifyRunEnd({ ...base, exitCode: 1, recordedMs: 0, silentMs: 3_300, stallTimeoutMs: 3_000, stderr: ["rtsp://127.0.0.1:18700/s: Invalid data found when processing input"] })).toBe("unreachable");
+  });
+  test("a camera that closes the stream: exit 0 right after media, or End of file", () => {
     expect(classifyRunEnd(base)).toBe("stream_ended");
+    expect(classifyRunEnd({ ...base, exitCode: 1, stderr: ["[rtsp @ 0x1] Error: End of file"] })).toBe("stream_ended");
   });
   test("the watchdog's own restart, and ffmpeg's words, still win", () => {
     expect(classifyRunEnd({ ...base, stalledByWatchdog: true })).toBe("stalled");
