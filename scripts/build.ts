@@ -12,7 +12,7 @@ async function commit(): Promise<string> {
 }
 
 const sha = await commit();
-// --no-orphans: when this process dies, even by SIGKILL, Bun ends every process it started, so no
-// ffmpeg outlives the service (see src/recorder/ffmpeg-process.ts).
-await $`bun build --compile --compile-exec-argv=--no-orphans --define=BUILD_COMMIT=${JSON.stringify(sha)} --outfile=dist/camera-recorder src/main.ts`.quiet();
+// No --no-orphans: it also kills the service when the shell that started it exits. ffmpeg is tied
+// to the service's life per child instead (src/recorder/tied-spawn.ts).
+await $`bun build --compile --define=BUILD_COMMIT=${JSON.stringify(sha)} --outfile=dist/camera-recorder src/main.ts`.quiet();
 console.log(`built dist/camera-recorder (commit ${sha})`);

@@ -2,10 +2,13 @@ import { HELP, parseCli, type CliArgs } from "./cli/args.ts";
 import { checkConfig } from "./cli/check-config.ts";
 import { loadConfigFile, resolveConfigPath } from "./config/load.ts";
 import { AppError, EXIT, describe } from "./errors.ts";
+import { execTied, TIED_COMMAND } from "./recorder/tied-spawn.ts";
 import { versionLine } from "./version.ts";
 
 /** Wiring only: argv to a command, errors to exit codes. */
 async function main(argv: string[]): Promise<number> {
+  // Not a command for people: the step that starts ffmpeg tied to the service (recorder/tied-spawn.ts).
+  if (argv[0] === TIED_COMMAND) return execTied(argv.slice(1));
   const args = parseCli(argv);
   switch (args.command) {
     case "help":

@@ -11,6 +11,7 @@ import { createSpawner } from "./recorder/ffmpeg-process.ts";
 import type { RecorderObserver } from "./recorder/observer.ts";
 import { CameraSupervisor } from "./recorder/supervisor.ts";
 import { Housekeeper } from "./spool/housekeeper.ts";
+import { SpoolLayout } from "./spool/layout.ts";
 import { SpoolLock } from "./spool/lock.ts";
 import { endOrphanedFfmpeg } from "./spool/orphans.ts";
 import { Spool } from "./spool/spool.ts";
@@ -32,6 +33,7 @@ const FORCED_GRACE_MS = 1000;
 /** The whole recorder: cameras, spool, uploader, HTTP. `start` and `stop` mirror each other. */
 export class Service {
   readonly #options: ServiceOptions;
+  readonly #layout: SpoolLayout;
   readonly #spool: Spool;
   readonly #lock: SpoolLock;
   readonly #startedMs: number;
@@ -42,8 +44,10 @@ export class Service {
 
   constructor(options: ServiceOptions) {
     this.#options = options;
-    this.#spool = new Spool(options.config.recording.temp_dir);
-    this.#lock = new SpoolLock(options.config.recording.temp_dir);
+    // Resolved once, here: every spool path (and every path given to ffmpeg) is absolute.
+    this.#layout = new SpoolLayout(options.config.recording.temp_dir);
+    this.#spool = new Spool(this.#layout);
+    this.#lock = new SpoolLock(this.#layout);
     this.#startedMs = options.clock.now();
   }
 
@@ -57,20 +61,21 @@ export class Service {
     const cameraIds = cameras.map((c) => c.id);
     const ffmpegPath = locateFfmpeg(config.recording.ffmpeg_path, process.env.PATH);
     this.#lock.acquire();
-    const orphans = await endOrphanedFfmpeg(config.recording.temp_dir);
+    const orphans = await endOrphanedFfmpeg(this.#layout);
     if (orphans.length > 0) log.warn(`ended ${orphans.length} ffmpeg process(es) of an earlier instance still writing into the spool`, { pids: orphans });
     await this.#spool.prepare(cameraIds);
 
+    // Read at scrape time, when the uploader and the housekeeper below exist.
+    const metrics: Metrics = new Metrics(cameraIds, VERSION, { backlog: () => uploader.snapshot(), disk: () => housekeeper.snapshot() });
     const housekeeper = new Housekeeper({
       spool: this.#spool, cameraIds, clock, log,
       retentionMs: config.recording.local_retention_minutes * 60_000,
-      pressureRatio: Number(process.env.CAMERA_RECORDER_DISK_PRESSURE_RATIO ?? 0.9),
-      minFreeBytes: Number(process.env.CAMERA_RECORDER_MIN_FREE_MB ?? 512) * 1024 * 1024,
+      pressureRatio: config.recording.disk_pressure_ratio,
+      minFreeBytes: config.recording.min_free_mb * 1024 * 1024,
       intervalMs: 10_000,
+      onError: () => metrics.housekeepingFailed(),
     });
     this.#housekeeper = housekeeper;
-    // Read at scrape time, when the uploader below exists.
-    const metrics: Metrics = new Metrics(cameraIds, VERSION, { backlog: () => uploader.snapshot(), disk: () => housekeeper.snapshot() });
     const storage = createStorage(config);
     const uploader: Uploader = new Uploader({
       storage, spool: this.#spool, clock, log, observer: metrics,
@@ -85,6 +90,7 @@ export class Service {
       connected: (id, up) => metrics.connected(id, up),
       ffmpegRestarted: (id) => metrics.ffmpegRestarted(id),
       reconnected: (id) => metrics.reconnected(id),
+      recordingBytes: (id, bytes) => metrics.recordingBytes(id, bytes),
       segmentRecorded: (segment) => {
         metrics.segmentRecorded(segment);
         uploader.enqueue(segment);
@@ -101,26 +107,32 @@ export class Service {
 
   /**
    * Graceful stop: every ffmpeg finalizes its segment, the backlog is uploaded until `deadlineMs`,
-   * then everything ends. `forced` (a second signal) cuts the finalizing short and skips the drain.
+   * then everything ends. `forced` (a second signal, or the hard deadline in cli/run.ts) kills
+   * ffmpeg, abandons recoveries and the drain: what is left stays in the spool for the next start.
+   * `phase` tells the caller what it is waiting for, should it have to give up.
    */
-  async stop(deadlineMs: number, forced: AbortSignal): Promise<{ finalized: number; uploaded: boolean; left: number }> {
-    const { log } = this.#options;
+  async stop(deadlineMs: number, forced: AbortSignal, phase: (what: string) => void = () => {}): Promise<{ finalized: number; uploaded: boolean; left: number }> {
+    const { log, clock } = this.#options;
     const recordedBefore = this.#recordedCount();
     const grace = forced.aborted ? FORCED_GRACE_MS : FINALIZE_GRACE_MS;
-    const stopping = Promise.all(this.#supervisors.map((s) => s.stop(grace).catch((e) => log.error(`camera ${s.snapshot().id} did not stop cleanly: ${describe(e)}`))));
-    forced.addEventListener("abort", () => void Promise.all(this.#supervisors.map((s) => s.stop(FORCED_GRACE_MS))), { once: true });
-    await stopping;
+    phase("finalizing the cameras' segments");
+    await Promise.all(this.#supervisors.map((s) => s.stop(grace, forced).catch((e) => log.error(`camera ${s.snapshot().id} did not stop cleanly: ${describe(e)}`))));
     const finalized = this.#recordedCount() - recordedBefore;
     const pending = this.#uploader?.snapshot().segments ?? 0;
     log.info(`recording stopped: ${finalized} segment(s) finalized; ${pending} waiting for upload`);
     let uploaded = true;
     if (this.#uploader && pending > 0 && !forced.aborted) {
-      log.info(`uploading the backlog for up to ${Math.max(0, Math.round((deadlineMs - Date.now()) / 1000))} s`);
+      phase("uploading the backlog");
+      log.info(`uploading the backlog for up to ${Math.max(0, Math.round((deadlineMs - clock.now()) / 1000))} s`);
       uploaded = await Promise.race([this.#uploader.drain(deadlineMs), new Promise<boolean>((resolve) => forced.addEventListener("abort", () => resolve(false), { once: true }))]);
     }
     const left = this.#uploader?.snapshot().segments ?? 0;
+    // TODO(lead): abort in-flight uploads through the uploader's AbortSignal (h-keys adds it to
+    // Uploader and storage.put); until merged, stop() only ends the pump and the process exit ends
+    // the requests. Either way their files stay in pending/ for the next start.
     this.#uploader?.stop();
-    await this.#housekeeper?.stop().catch(() => {});
+    phase("stopping the spool housekeeper");
+    await Promise.race([this.#housekeeper?.stop().catch(() => {}), new Promise<void>((resolve) => forced.addEventListener("abort", () => resolve(), { once: true }))]);
     this.#server?.stop(true);
     this.#lock.release();
     return { finalized, uploaded: uploaded && left === 0, left };

@@ -34,14 +34,13 @@ interface CheckResult {
 /** DESCRIBE and stream info through ffmpeg (no ffprobe needed): codecs and resolution, or why not. */
 async function probeCamera(ffmpeg: string, camera: CameraConfig): Promise<CheckResult> {
   const what = `camera ${camera.id} (${redactUrl(camera.rtsp_url)})`;
+  // ffmpeg's own socket timeout ends a silent camera; the signal ends an ffmpeg that hangs anyway.
   const proc = Bun.spawn([ffmpeg, "-hide_banner", "-nostdin", "-rtsp_transport", "tcp", "-timeout", String(PROBE_TIMEOUT_SECS * 1_000_000), "-i", camera.rtsp_url], {
-    stdin: "ignore", stdout: "ignore", stderr: "pipe",
+    stdin: "ignore", stdout: "ignore", stderr: "pipe", signal: AbortSignal.timeout((PROBE_TIMEOUT_SECS + 5) * 1000), killSignal: "SIGKILL",
   });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), (PROBE_TIMEOUT_SECS + 5) * 1000);
   const lines: string[] = [];
   await forEachLine(proc.stderr, (line) => lines.push(line));
   await proc.exited;
-  clearTimeout(timer);
   const streams = lines.map((l) => /Stream #\d+:\d+.*?: (Video|Audio): (.*)$/.exec(l)).filter((m) => m !== null);
   const video = streams.find((m) => m[1] === "Video");
   if (!video) return { ok: false, what, detail: FAILURE_TEXT[classifyFailure(lines.length ? lines : ["timed out"])] };

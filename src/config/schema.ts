@@ -83,6 +83,12 @@ const recording = v.object({
   timezone: key(nonEmpty(), "UTC", 'IANA name or "local": date and time in object keys'),
   stall_timeout_secs: key(int(1, 3600), 10, "no data from a camera this long: reconnect"),
   ffmpeg_path: key(nonEmpty(), "ffmpeg", "ffmpeg executable (FFMPEG_PATH overrides the default)"),
+  disk_pressure_ratio: key(
+    v.pipe(v.number(), v.gtValue(0, "must be more than 0"), v.maxValue(1, "must be at most 1")),
+    0.9,
+    "above this use of temp_dir's filesystem, uploaded segments go before their retention",
+  ),
+  min_free_mb: key(int(0, 16_777_216), 512, "... or below this much free space (MiB)"),
 });
 
 const upload = v.object({

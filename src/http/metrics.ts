@@ -35,6 +35,7 @@ export class Metrics implements RecorderObserver, UploadObserver {
   readonly #restarts;
   readonly #reconnects;
   readonly #bytes;
+  readonly #housekeepingErrors: Counter;
   readonly #latency;
   readonly #size;
   readonly #duration;
@@ -52,7 +53,7 @@ export class Metrics implements RecorderObserver, UploadObserver {
     this.#uploadDuration = histogram("camera_segment_upload_duration_seconds", "Time to upload one segment", UPLOAD_SECONDS);
     this.#restarts = counter("camera_ffmpeg_restarts_total", "ffmpeg processes started again after one exited");
     this.#reconnects = counter("camera_reconnects_total", "Times a recording stream was lost and reconnected");
-    this.#bytes = counter("camera_recording_bytes_total", "Bytes of finished segments");
+    this.#bytes = counter("camera_recording_bytes_total", "Bytes written by ffmpeg into the spool, counted as they are written");
     this.#latency = histogram("camera_upload_latency_seconds", "Time from a segment finished to its upload confirmed", LATENCY_SECONDS);
     this.#size = histogram("camera_segment_size_bytes", "Size of finished segments", SIZE_BUCKETS);
     this.#duration = histogram("camera_segment_duration_seconds", "Media duration of finished segments", SEGMENT_SECONDS);
@@ -74,6 +75,7 @@ export class Metrics implements RecorderObserver, UploadObserver {
     });
     new Gauge({ name: "camera_recorder_disk_usage_ratio", help: "Used fraction of temp_dir's filesystem", registers, collect() { this.set(sources.disk().usageRatio); } });
     new Gauge({ name: "camera_recorder_disk_free_bytes", help: "Free bytes on temp_dir's filesystem", registers, collect() { this.set(sources.disk().freeBytes); } });
+    this.#housekeepingErrors = new Counter({ name: "camera_recorder_housekeeping_errors_total", help: "Failed spool cleanups and disk checks (a failing cleanup can fill the disk)", registers });
     new Gauge({ name: "camera_recorder_build_info", help: "Version of the running camera-recorder", labelNames: ["version"], registers }).set({ version }, 1);
 
     // Event-loop lag sampled every 100 ms, not 10: the default wakes an idle service 100 times a second.
@@ -97,10 +99,17 @@ export class Metrics implements RecorderObserver, UploadObserver {
   segmentRecorded(segment: Segment): void {
     const labels = { camera_id: segment.cameraId };
     this.#recorded.inc(labels);
-    this.#bytes.inc(labels, segment.bytes);
     this.#size.observe(labels, segment.bytes);
     this.#duration.observe(labels, segment.durationMs / 1000);
     this.#lastSegment.set(labels, (segment.startMs + segment.durationMs) / 1000);
+  }
+
+  recordingBytes(cameraId: string, bytes: number): void {
+    this.#bytes.inc({ camera_id: cameraId }, bytes);
+  }
+
+  housekeepingFailed(): void {
+    this.#housekeepingErrors.inc();
   }
 
   ffmpegRestarted(cameraId: string): void {

@@ -9,9 +9,10 @@ export const HEALTHY_RESET_MS = 60_000;
 
 /**
  * Delay before reconnect number `attempt` (0 for the first retry after a failure):
- * 1 s doubling to a 30 s cap, or to a 5 min cap after wrong credentials.
+ * 1 s doubling to a 30 s cap, or to a 5 min cap after wrong credentials or a busy camera (a camera
+ * that caps its sessions may count every refused attempt, and some lock accounts).
  */
 export function reconnectDelay(attempt: number, kind: FailureKind): number {
-  const cap = kind === "auth" ? AUTH_CAP_MS : CAP_MS;
+  const cap = kind === "auth" || kind === "busy" ? AUTH_CAP_MS : CAP_MS;
   return Math.min(cap, FIRST_MS * 2 ** Math.min(attempt, 30));
 }

@@ -1,4 +1,5 @@
 import type { Subprocess } from "bun";
+import { tiedCommand } from "./tied-spawn.ts";
 
 /** A running ffmpeg with its output as lines; the single owner of the process's lifetime. */
 export interface FfmpegProcess {
@@ -20,16 +21,16 @@ export interface SpawnOptions {
 export type SpawnFfmpeg = (options: SpawnOptions) => FfmpegProcess;
 
 /**
- * Starts ffmpeg with its output as lines. ffmpeg cannot outlive the service: the compiled binary
- * runs with Bun's --no-orphans (scripts/build.ts), which kills every child the moment the service
- * dies, even by SIGKILL, and a new start ends any ffmpeg still writing into its spool
- * (spool/orphans.ts). A gentler SIGTERM on our death (`setpriv --pdeathsig TERM`) was tried and
- * dropped: ffmpeg 5.1 can deadlock in its exit path and then lingers forever, while a SIGKILLed
- * ffmpeg loses only its last, unflushed fragment (see FRAGMENTED_MP4).
+ * Starts ffmpeg with its output as lines. ffmpeg cannot outlive the service: it is started tied
+ * to it (tied-spawn.ts: the kernel SIGKILLs it the moment the service dies, even by SIGKILL), and
+ * a new start ends any ffmpeg still writing into its spool (spool/orphans.ts). A gentler SIGTERM
+ * on our death (`setpriv --pdeathsig TERM`) was tried and dropped: ffmpeg 5.1 can deadlock in its
+ * exit path and then lingers forever, while a SIGKILLed ffmpeg loses only its last, unflushed
+ * fragment (see FRAGMENTED_MP4).
  */
 export function createSpawner(): SpawnFfmpeg {
   return (options) => {
-    const proc = Bun.spawn(options.command, {
+    const proc = Bun.spawn(tiedCommand(options.command), {
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",

@@ -4,6 +4,8 @@ import type { Segment } from "../spool/segment.ts";
 export interface RecorderObserver {
   connected(cameraId: string, connected: boolean): void;
   segmentRecorded(segment: Segment): void;
+  /** Bytes ffmpeg wrote since the last report: counted as they are written, each byte once. */
+  recordingBytes(cameraId: string, bytes: number): void;
   ffmpegRestarted(cameraId: string): void;
   reconnected(cameraId: string): void;
 }
@@ -11,6 +13,7 @@ export interface RecorderObserver {
 export const ignoreRecorderEvents: RecorderObserver = {
   connected: () => {},
   segmentRecorded: () => {},
+  recordingBytes: () => {},
   ffmpegRestarted: () => {},
   reconnected: () => {},
 };

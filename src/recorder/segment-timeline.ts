@@ -17,13 +17,24 @@ export class SegmentTimeline {
     this.#anchor.observe(nowMs, outTimeSecs);
   }
 
+  /** The host clock was stepped: the anchor follows the new clock at once, the chain breaks there. */
+  clockStepped(stepMs: number): void {
+    this.#anchor.shift(stepMs);
+  }
+
   /** Wall time of the run's first frame, as far as known by `nowMs`. */
   firstFrameMs(nowMs: number): number {
     return this.#anchor.wallTime(0, nowMs);
   }
 
-  /** A finished segment, from its stream start and end in seconds. */
-  segment(startSecs: number, endSecs: number): { startMs: number; durationMs: number; endMs: number } {
+  /**
+   * A finished segment, from its stream start and end in seconds, reported at `nowMs`. The report
+   * itself says that `endSecs` of media were written by then: on a loaded machine ffmpeg can close
+   * the first segment before its first progress report, and the spawn time is no anchor (a 0.5 s
+   * gap after the first segment was seen).
+   */
+  segment(startSecs: number, endSecs: number, nowMs?: number): { startMs: number; durationMs: number; endMs: number } {
+    if (nowMs !== undefined) this.#anchor.observe(nowMs, endSecs);
     const anchored = this.#anchor.wallTime(startSecs, this.runStartMs);
     const chained = this.#chainEndMs;
     const startMs = chained !== undefined && Math.abs(chained - anchored) <= MAX_DRIFT_MS ? chained : anchored;

@@ -38,6 +38,14 @@ export class WallClockAnchor {
     this.#windowMinMs = Infinity;
   }
 
+  /** The host clock was stepped by `stepMs`: every earlier estimate is off by as much. */
+  shift(stepMs: number): void {
+    if (this.#anchorMs !== undefined) this.#anchorMs += stepMs;
+    if (this.#baselineMs !== undefined) this.#baselineMs += stepMs;
+    if (this.#windowMinMs !== Infinity) this.#windowMinMs += stepMs;
+    if (this.#windowStartMs !== undefined) this.#windowStartMs += stepMs;
+  }
+
   get known(): boolean {
     return this.#anchorMs !== undefined;
   }

@@ -1,5 +1,4 @@
 import { statfs, writeFile, rm } from "node:fs/promises";
-import { join } from "node:path";
 import type { Clock } from "../clock.ts";
 import { describe } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -28,6 +27,8 @@ export interface HousekeeperDeps {
   /** Free bytes below which the same happens. */
   minFreeBytes: number;
   intervalMs: number;
+  /** Told of every failed run: the metrics count them. */
+  onError?: () => void;
 }
 
 /**
@@ -40,6 +41,7 @@ export class Housekeeper {
   #snapshot: DiskSnapshot;
   #timer: ReturnType<typeof setInterval> | undefined;
   #running: Promise<void> | undefined;
+  #lastLoggedError: string | undefined;
 
   constructor(deps: HousekeeperDeps) {
     this.#deps = deps;
@@ -77,8 +79,18 @@ export class Housekeeper {
       }
       if (disk.pressure && !this.#snapshot.pressure) this.#deps.log.warn(`temp_dir is nearly full (${(disk.usageRatio * 100).toFixed(1)}% used, ${disk.freeBytes} bytes free) and no uploaded segment is left to remove`);
       this.#snapshot = { ...disk, writable: await this.#probeWritable(), tickMs: clock.now() };
+      if (this.#snapshot.error === undefined && this.#lastLoggedError !== undefined) {
+        this.#deps.log.info("spool housekeeping works again");
+        this.#lastLoggedError = undefined;
+      }
     } catch (error) {
-      this.#snapshot = { ...this.#snapshot, writable: await this.#probeWritable(), error: describe(error), tickMs: clock.now() };
+      const message = describe(error);
+      this.#deps.onError?.();
+      // Logged once, and again only when it changes: a failing cleanup must not fill the disk silently,
+      // nor fill the log every 10 s.
+      if (message !== this.#lastLoggedError) this.#deps.log.error(`spool housekeeping failed: ${message}; uploaded segments may pile up in temp_dir`);
+      this.#lastLoggedError = message;
+      this.#snapshot = { ...this.#snapshot, writable: await this.#probeWritable(), error: message, tickMs: clock.now() };
     }
   }
 
@@ -101,7 +113,7 @@ export class Housekeeper {
   }
 
   async #probeWritable(): Promise<boolean> {
-    const probe = join(this.#deps.spool.root, `.writable-${process.pid}`);
+    const probe = this.#deps.spool.layout.writeProbe(process.pid);
     try {
       await writeFile(probe, "ok");
       await rm(probe, { force: true });

@@ -1,6 +1,7 @@
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from "node:fs";
-import { join } from "node:path";
+import { dirname } from "node:path";
 import { AppError } from "../errors.ts";
+import type { SpoolLayout } from "./layout.ts";
 
 /**
  * One service per spool: two instances on one temp_dir would record every camera twice and race
@@ -10,12 +11,12 @@ export class SpoolLock {
   readonly #file: string;
   #held = false;
 
-  constructor(root: string) {
-    this.#file = join(root, "camera-recorder.lock");
+  constructor(layout: SpoolLayout) {
+    this.#file = layout.lockFile;
   }
 
   acquire(): void {
-    mkdirSync(join(this.#file, ".."), { recursive: true });
+    mkdirSync(dirname(this.#file), { recursive: true });
     for (let tries = 0; tries < 2; tries++) {
       try {
         const fd = openSync(this.#file, "wx", 0o644);
@@ -30,7 +31,7 @@ export class SpoolLock {
       }
       const owner = Number(readFileSync(this.#file, "utf8").trim());
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-        throw new AppError("spool_locked", `another camera-recorder (pid ${owner}) is already using ${join(this.#file, "..")}; stop it first or give this one another recording.temp_dir`);
+        throw new AppError("spool_locked", `another camera-recorder (pid ${owner}) is already using ${dirname(this.#file)}; stop it first or give this one another recording.temp_dir`);
       }
       rmSync(this.#file, { force: true }); // stale: its process is gone
     }

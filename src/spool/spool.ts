@@ -1,5 +1,6 @@
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile, readFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { join } from "node:path";
+import { SpoolLayout, type SpoolState } from "./layout.ts";
 import { parseSegmentFileName, segmentFileName, type Segment } from "./segment.ts";
 
 /**
@@ -14,11 +15,17 @@ import { parseSegmentFileName, segmentFileName, type Segment } from "./segment.t
  */
 export class Spool {
   readonly #lastKeySec = new Map<string, number>();
+  /** Every name in the spool (layout.ts); its root is absolute. */
+  readonly layout: SpoolLayout;
+  readonly root: string;
 
-  constructor(readonly root: string) {}
+  constructor(root: string | SpoolLayout) {
+    this.layout = typeof root === "string" ? new SpoolLayout(root) : root;
+    this.root = this.layout.root;
+  }
 
-  dir(cameraId: string, state: "recording" | "pending" | "uploaded" | "damaged"): string {
-    return join(this.root, cameraId, state);
+  dir(cameraId: string, state: SpoolState): string {
+    return this.layout.dir(cameraId, state);
   }
 
   async prepare(cameraIds: readonly string[]): Promise<void> {
@@ -29,11 +36,11 @@ export class Spool {
 
   /** Remembers when an open recording file started, for the case that a crash leaves it behind. */
   async noteStart(file: string, startMs: number): Promise<void> {
-    await writeFile(`${file}.start`, String(startMs));
+    await writeFile(this.layout.startNote(file), String(startMs));
   }
 
   async notedStart(file: string): Promise<number | undefined> {
-    const text = await readFile(`${file}.start`, "utf8").catch(() => undefined);
+    const text = await readFile(this.layout.startNote(file), "utf8").catch(() => undefined);
     const value = Number(text);
     return text && Number.isFinite(value) ? value : undefined;
   }
@@ -49,7 +56,7 @@ export class Spool {
     this.#lastKeySec.set(cameraId, keySec);
     const target = join(this.dir(cameraId, "pending"), segmentFileName({ ...meta, keySec }));
     await rename(file, target);
-    await rm(`${file}.start`, { force: true });
+    await rm(this.layout.startNote(file), { force: true });
     const info = await stat(target);
     return { cameraId, ...meta, keySec, path: target, bytes: info.size, finishedMs: info.mtimeMs };
   }
@@ -67,7 +74,7 @@ export class Spool {
 
   /** Storage confirmed it: keep it locally for the retention time, counted from now. */
   async markUploaded(segment: Segment, nowMs: number): Promise<void> {
-    const target = join(this.dir(segment.cameraId, "uploaded"), basename(segment.path));
+    const target = this.layout.moved(segment.cameraId, segment.path, "uploaded");
     await mkdir(this.dir(segment.cameraId, "uploaded"), { recursive: true });
     await rename(segment.path, target);
     await utimes(target, nowMs / 1000, nowMs / 1000);
@@ -84,15 +91,15 @@ export class Spool {
     const dir = this.dir(cameraId, "recording");
     const names = new Set(await readdir(dir).catch(() => [] as string[]));
     for (const name of names) {
-      if (name.endsWith(".start") && !names.has(name.slice(0, -6))) await rm(join(dir, name), { force: true });
+      if (this.layout.isStartNote(name) && !names.has(this.layout.noteOwner(name))) await rm(join(dir, name), { force: true });
     }
   }
 
   async setAsideDamaged(cameraId: string, file: string): Promise<string> {
     await mkdir(this.dir(cameraId, "damaged"), { recursive: true });
-    const target = join(this.dir(cameraId, "damaged"), basename(file));
+    const target = this.layout.moved(cameraId, file, "damaged");
     await rename(file, target);
-    await rm(`${file}.start`, { force: true });
+    await rm(this.layout.startNote(file), { force: true });
     return target;
   }
 

@@ -183,7 +183,7 @@ describe("lifecycle on the compiled binary", () => {
     const s3 = await startS3();
     const dir = scratch();
     // The machine's disk is large: a free-space floor above it makes this disk "low" for the test.
-    const service = await startService(dir, config(dir, s3.port, cam), { CAMERA_RECORDER_MIN_FREE_MB: String(1024 * 1024 * 1024) });
+    const service = await startService(dir, config(dir, s3.port, cam, "min_free_mb = 16000000"));
     await waitFor("segments uploaded and removed under pressure", () => service.logs.some((l) => /removed \d+ uploaded segment\(s\) from the spool \(disk pressure\)/.test(l.msg)), 60_000);
     const health = await service.get("/health");
     expect(health.status).toBe(200);

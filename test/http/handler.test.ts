@@ -50,6 +50,8 @@ describe("routes", () => {
     const segment = { cameraId: "good", startMs: NOW, durationMs: 4000, configuredSecs: 4, keySec: NOW / 1000, path: "/x", bytes: 5000, finishedMs: NOW };
     metrics.connected("good", true);
     metrics.segmentRecorded(segment);
+    metrics.recordingBytes("good", 3000);
+    metrics.recordingBytes("good", 2000);
     metrics.uploaded(segment, 0.2, 1.5);
     metrics.failed(segment);
     metrics.ffmpegRestarted("bad");
