@@ -1,5 +1,6 @@
 // bun run build: one self-contained executable at dist/camera-recorder.
 import { $ } from "bun";
+import { COMPILE_FLAGS } from "./compile-flags.ts";
 
 /** The commit baked into --version: GIT_COMMIT (image builds have no .git), else git, else unknown. */
 async function commit(): Promise<string> {
@@ -14,5 +15,6 @@ async function commit(): Promise<string> {
 const sha = await commit();
 // --no-orphans: when this process dies, even by SIGKILL, Bun ends every process it started, so no
 // ffmpeg outlives the service (see src/recorder/ffmpeg-process.ts).
-await $`bun build --compile --compile-exec-argv=--no-orphans --define=BUILD_COMMIT=${JSON.stringify(sha)} --outfile=dist/camera-recorder src/main.ts`.quiet();
+await $`bun build --compile ${COMPILE_FLAGS} \
+  --compile-exec-argv=--no-orphans --define=BUILD_COMMIT=${JSON.stringify(sha)} --outfile=dist/camera-recorder src/main.ts`.quiet();
 console.log(`built dist/camera-recorder (commit ${sha})`);

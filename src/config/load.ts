@@ -3,8 +3,9 @@ import * as v from "valibot";
 import { AppError, ConfigError, EXIT } from "../errors.ts";
 import { substituteEnv, isTable, type Env } from "./env.ts";
 import { formatPath } from "./path.ts";
+import { createRedactor, secretsOf, secretsOfEnv } from "./redact.ts";
 import { rules } from "./rules.ts";
-import { ConfigSchema, type Config } from "./schema.ts";
+import { ConfigSchema, SECRET_KEYS, type Config } from "./schema.ts";
 import { findUnknownKeys } from "./unknown-keys.ts";
 
 export const DEFAULT_CONFIG_PATH = "/etc/camera-recorder/config.toml";
@@ -45,7 +46,11 @@ export function parseConfig(text: string, file: string, env: Env): Config {
   const reported = new Set(substituted.problems.map((problem) => problem.slice(0, problem.indexOf(": "))));
   if (!parsed.success) problems.push(...parsed.issues.map(describeIssue).filter((line) => !reported.has(line.slice(0, line.indexOf(": ")))));
   else problems.push(...rules.flatMap((rule) => rule(parsed.output)));
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(file, problems);
+  if (problems.length > 0 || !parsed.success) {
+    // Never a secret in an error: values at secret keys, URL passwords, secret-named variables.
+    const redact = createRedactor([...secretsOf(substituted.value), ...secretsOfEnv(env, substituted.used)]);
+    throw new ConfigError(file, problems.map(redact));
+  }
   return deepFreeze(withDerivedDefaults(parsed.output));
 }
 
@@ -73,12 +78,15 @@ function applyEnvDefaults(raw: Record<string, unknown>, env: Env): Record<string
 }
 
 function describeIssue(issue: v.BaseIssue<unknown>): string {
-  const path = formatPath(issue.path?.map((item) => item.key as string | number) ?? []) || "config";
-  if (issue.kind === "schema" && issue.type !== "picklist") {
-    return `${path}: expected ${article(issue.expected ?? "value")}, got ${issue.received}`;
+  const keys = issue.path?.map((item) => item.key as string | number) ?? [];
+  const path = formatPath(keys) || "config";
+  // A secret's value is never shown, not even a wrong one: its type says enough.
+  const received = SECRET_KEYS.has(String(keys.at(-1))) ? `${article(typeof issue.input)} (value not shown)` : issue.received;
+  if (issue.kind === "schema" && issue.type !== "picklist" && issue.type !== "union") {
+    return `${path}: expected ${article(issue.expected ?? "value")}, got ${received}`;
   }
   if (issue.type === "non_empty") return `${path}: ${issue.message}`;
-  return `${path}: ${issue.message}, got ${issue.received}`;
+  return `${path}: ${issue.message}, got ${received}`;
 }
 
 function article(expected: string): string {
