@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config/schema.ts";
+import { ownedCameras, shardOf } from "./config/shard.ts";
 import { describe } from "./errors.ts";
 import { Metrics } from "./http/metrics.ts";
 import { createHandler, startHttpServer } from "./http/server.ts";
@@ -53,7 +54,8 @@ export class Service {
 
   async start(): Promise<void> {
     const { config, log, clock } = this.#options;
-    const cameras = config.cameras.filter((c) => c.enabled);
+    // With shards > 1 this replica records only the cameras it owns; its spool is uploaded whole.
+    const cameras = ownedCameras(config).filter((c) => c.enabled);
     const cameraIds = cameras.map((c) => c.id);
     const ffmpegPath = locateFfmpeg(config.recording.ffmpeg_path, process.env.PATH);
     this.#lock.acquire();
@@ -62,7 +64,8 @@ export class Service {
     await this.#spool.prepare(cameraIds);
 
     const housekeeper = new Housekeeper({
-      spool: this.#spool, cameraIds, clock, log,
+      // Every configured camera's uploaded files: one that moved to another shard left some here too.
+      spool: this.#spool, cameraIds: config.cameras.map((c) => c.id), clock, log,
       retentionMs: config.recording.local_retention_minutes * 60_000,
       pressureRatio: Number(process.env.CAMERA_RECORDER_DISK_PRESSURE_RATIO ?? 0.9),
       minFreeBytes: Number(process.env.CAMERA_RECORDER_MIN_FREE_MB ?? 512) * 1024 * 1024,
@@ -70,7 +73,9 @@ export class Service {
     });
     this.#housekeeper = housekeeper;
     // Read at scrape time, when the uploader below exists.
-    const metrics: Metrics = new Metrics(cameraIds, VERSION, { backlog: () => uploader.snapshot(), disk: () => housekeeper.snapshot() });
+    const metrics: Metrics = new Metrics(cameraIds, VERSION, { backlog: () => uploader.snapshot(), disk: () => housekeeper.snapshot() }, {
+      ...shardOf(config), configuredCameras: config.cameras.filter((c) => c.enabled).length,
+    });
     const storage = createStorage(config);
     const uploader: Uploader = new Uploader({
       storage, spool: this.#spool, clock, log, observer: metrics,
@@ -133,6 +138,7 @@ export class Service {
       startedMs: this.#startedMs,
       nowMs: clock.now(),
       cameras: this.#supervisors.map((s) => s.snapshot()),
+      shard: shardOf(this.#options.config),
       backlog: this.#uploader!.snapshot(),
       disk: this.#housekeeper!.snapshot(),
     };
