@@ -50,6 +50,16 @@ describe("the compiled binary", () => {
     expect(out.stdout).not.toContain("s3-secret-key");
   });
 
+  test("check-config prints this replica's shard and the cameras it owns", async () => {
+    const cameras = ["camera-1", "camera-2", "camera-3", "camera-4"].map((id) => `[[cameras]]\nid = "${id}"\nrtsp_url = "rtsp://127.0.0.1/${id}"\n`).join("");
+    const sharded = await runBinary(["check-config", "--config", configFile(`[service]\nshards = 3\nshard_index = 2\n${cameras}`)]);
+    expect(sharded.stderr).toBe("");
+    expect(sharded.stdout.split("\n").slice(1, 2)).toEqual(["# shard 2 of 3: records 2 of 4 cameras: camera-3, camera-4"]);
+    expect(sharded.stdout).toContain("shards = 3\nshard_index = 2\n");
+    const none = await runBinary(["check-config", "--config", configFile(`[service]\nshards = "\${N}"\nshard_index = 1\n${cameras.split("[[cameras]]").slice(0, 2).join("[[cameras]]")}`)], { N: "2" });
+    expect(none.stdout.split("\n")[1]).toBe("# shard 1 of 2: records 0 of 1 cameras");
+  });
+
   test("check-config finds the file through CAMERA_RECORDER_CONFIG", async () => {
     const out = await runBinary(["check-config"], { CAMERA_RECORDER_CONFIG: configFile(GOOD), CAM_PW: "x", S3_SECRET: "y" });
     expect(out.exitCode).toBe(0);
