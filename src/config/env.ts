@@ -18,8 +18,8 @@ export function substituteEnv(value: unknown, env: Env, path: KeyPath = []): { v
     if (isTable(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v, [...at, k])]));
     return node;
   };
-  const out = walk(value, path);
-  return { value: out, problems, used: [...used] };
+  // walk runs first: `used` is complete when it is read.
+  return { value: walk(value, path), problems, used: [...used] };
 }
 
 function substituteString(text: string, env: Env, at: KeyPath, problems: string[], used: Set<string>): string {

@@ -125,7 +125,8 @@ export class Metrics implements RecorderObserver, UploadObserver {
   }
 
   uploaded(segment: Segment, uploadSecs: number, latencySecs: number): void {
-    // A camera that moved to another replica leaves segments here: uploaded, not counted (its owner counts it).
+    // A camera that moved to another shard left segments here: they are uploaded, but per-camera
+    // series cover owned cameras only (SPEC), so two replicas never export one camera.
     if (!this.#owned.has(segment.cameraId)) return;
     const labels = { camera_id: segment.cameraId };
     this.#uploadedTotal.inc(labels);
