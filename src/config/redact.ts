@@ -4,8 +4,9 @@ const MASK = "***";
 // scheme://user:password@ — the password part of any URL in any text, up to the last `@` before a
 // space or quote: a password holding an unencoded `@` or `/` is masked whole (more rather than less).
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/"'<>]*):([^\s"'<>]*)@/gi;
-// Environment variables whose values are secrets by their name: S3_SECRET_ACCESS_KEY, CAM1_PASSWORD, UI_PW.
-const SECRET_NAME = /PASS|(^|_)PW($|_)|SECRET|TOKEN|KEY|CRED/i;
+// Environment variables whose values are secrets by their name: S3_SECRET_ACCESS_KEY, CAM1_PASSWORD,
+// CAMPW, API_TOKEN, ACCESS_KEY_ID. Whole words, so PWD (the working directory) or KEYBOARD are not.
+const SECRET_NAME = /PASS|SECRET|PW($|_)|(^|_)(KEY|TOKEN|CREDENTIALS?)($|_)/i;
 
 /** `rtsp://user:secret@host/x` → `rtsp://user:***@host/x`; text without credentials is unchanged. */
 export function redactUrl(text: string): string {

@@ -64,9 +64,9 @@ describe("config errors never show a secret", () => {
     ]);
   });
 
-  test("secret-named variables: passwords, keys, tokens, PW; not ordinary names", () => {
-    const env = { CAM1_PASSWORD: "a1", S3_SECRET_ACCESS_KEY: "a2", API_TOKEN: "a3", UI_PW: "a4", CAMPW: "a5", HOST: "h", PWD: "/home", S3_ENDPOINT: "e" };
-    expect(secretsOfEnv(env).sort()).toEqual(["a1", "a2", "a3", "a4"]);
+  test("secret-named variables: passwords, secrets, keys, tokens, *PW; not PWD or KEYBOARD", () => {
+    const env = { CAM1_PASSWORD: "a1", S3_SECRET_ACCESS_KEY: "a2", API_TOKEN: "a3", UI_PW: "a4", CAMPW: "a5", S3_ACCESS_KEY_ID: "a6", HOST: "h", PWD: "/home", KEYBOARD: "de", S3_ENDPOINT: "e" };
+    expect(secretsOfEnv(env).sort()).toEqual(["a1", "a2", "a3", "a4", "a5", "a6"]);
     expect(secretsOfEnv(env, ["HOST", "UI_PW"])).toEqual(["a4"]);
   });
 
