@@ -69,9 +69,15 @@ function prettyLine(msg: string, fields: Fields): string {
 
 function cleanFields(fields: Fields, redact: (t: string) => string): Fields {
   const out: Fields = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    out[key] = typeof value === "string" ? redact(value) : Array.isArray(value) ? value.map((v) => (typeof v === "string" ? redact(v) : v)) : value;
-  }
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = redactDeep(value, redact);
   return out;
+}
+
+/** Every string inside a field, however deep: a nested object must not carry a secret past the edge. */
+function redactDeep(value: unknown, redact: (t: string) => string): unknown {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact));
+  if (value instanceof Error) return redact(value.message);
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+  return value;
 }

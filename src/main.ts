@@ -1,9 +1,16 @@
 import { HELP, parseCli, type CliArgs } from "./cli/args.ts";
 import { checkConfig } from "./cli/check-config.ts";
 import { loadConfigFile, resolveConfigPath } from "./config/load.ts";
+import { createRedactor, secretsOf, secretsOfEnv } from "./config/redact.ts";
 import { AppError, EXIT, describe } from "./errors.ts";
 import { execTied, TIED_COMMAND } from "./recorder/tied-spawn.ts";
 import { versionLine } from "./version.ts";
+
+/**
+ * Applied to every line this edge writes to stderr: URL passwords and secret-named variables from
+ * the start, and the config's secrets once it is loaded. A message that forgot to redact stays safe.
+ */
+let redact = createRedactor(secretsOfEnv(process.env));
 
 /** Wiring only: argv to a command, errors to exit codes. */
 async function main(argv: string[]): Promise<number> {
@@ -27,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
 async function withConfig(args: CliArgs): Promise<number> {
   const source = resolveConfigPath(args.config, process.env);
   const config = await loadConfigFile(source, process.env);
+  redact = createRedactor([...secretsOfEnv(process.env), ...secretsOf(config)]);
   switch (args.command) {
     case "check-config":
       return checkConfig(config, source.path, (text) => process.stdout.write(text));
@@ -49,10 +57,10 @@ try {
   process.exit(process.exitCode);
 } catch (error) {
   if (error instanceof AppError) {
-    for (const line of error.lines()) process.stderr.write(`camera-recorder: ${line}\n`);
+    for (const line of error.lines()) process.stderr.write(`camera-recorder: ${redact(line)}\n`);
     process.exitCode = error.exitCode;
   } else {
-    process.stderr.write(`camera-recorder: unexpected failure: ${describe(error)}\n`);
+    process.stderr.write(`camera-recorder: unexpected failure: ${redact(describe(error))}\n`);
     process.exitCode = EXIT.failure;
   }
 }

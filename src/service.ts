@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config/schema.ts";
+import { ownedCameras, shardOf } from "./config/shard.ts";
 import { describe } from "./errors.ts";
 import { Metrics } from "./http/metrics.ts";
 import { createHandler, startHttpServer } from "./http/server.ts";
@@ -57,7 +58,8 @@ export class Service {
 
   async start(): Promise<void> {
     const { config, log, clock } = this.#options;
-    const cameras = config.cameras.filter((c) => c.enabled);
+    // With shards > 1 this replica records only the cameras it owns; its spool is uploaded whole.
+    const cameras = ownedCameras(config).filter((c) => c.enabled);
     const cameraIds = cameras.map((c) => c.id);
     const ffmpegPath = locateFfmpeg(config.recording.ffmpeg_path, process.env.PATH);
     this.#lock.acquire();
@@ -66,9 +68,12 @@ export class Service {
     await this.#spool.prepare(cameraIds);
 
     // Read at scrape time, when the uploader and the housekeeper below exist.
-    const metrics: Metrics = new Metrics(cameraIds, VERSION, { backlog: () => uploader.snapshot(), disk: () => housekeeper.snapshot() });
+    const metrics: Metrics = new Metrics(cameraIds, VERSION, { backlog: () => uploader.snapshot(), disk: () => housekeeper.snapshot() }, {
+      ...shardOf(config), configuredCameras: config.cameras.filter((c) => c.enabled).length,
+    });
     const housekeeper = new Housekeeper({
-      spool: this.#spool, cameraIds, clock, log,
+      // Every configured camera's uploaded files: one that moved to another shard left some here too.
+      spool: this.#spool, cameraIds: config.cameras.map((c) => c.id), clock, log,
       retentionMs: config.recording.local_retention_minutes * 60_000,
       pressureRatio: config.recording.disk_pressure_ratio,
       minFreeBytes: config.recording.min_free_mb * 1024 * 1024,
@@ -145,6 +150,7 @@ export class Service {
       startedMs: this.#startedMs,
       nowMs: clock.now(),
       cameras: this.#supervisors.map((s) => s.snapshot()),
+      shard: shardOf(this.#options.config),
       backlog: this.#uploader!.snapshot(),
       disk: this.#housekeeper!.snapshot(),
     };

@@ -1,10 +1,13 @@
+import { hostname as osHostname } from "node:os";
 import TOML from "@iarna/toml";
 import * as v from "valibot";
 import { AppError, ConfigError, EXIT } from "../errors.ts";
 import { substituteEnv, isTable, type Env } from "./env.ts";
 import { formatPath } from "./path.ts";
+import { createRedactor, secretsOf, secretsOfEnv } from "./redact.ts";
 import { rules } from "./rules.ts";
-import { ConfigSchema, type Config } from "./schema.ts";
+import { resolveShardIndex } from "./shard.ts";
+import { ConfigSchema, SECRET_KEYS, type Config } from "./schema.ts";
 import { findUnknownKeys } from "./unknown-keys.ts";
 
 export const DEFAULT_CONFIG_PATH = "/etc/camera-recorder/config.toml";
@@ -22,7 +25,8 @@ export function resolveConfigPath(flag: string | undefined, env: Env): ConfigSou
   return { path: DEFAULT_CONFIG_PATH, chosenBy: "default" };
 }
 
-export async function loadConfigFile(source: ConfigSource, env: Env): Promise<Config> {
+/** `hostname` gives the shard index when shards > 1 and shard_index is "" (see shard.ts). */
+export async function loadConfigFile(source: ConfigSource, env: Env, hostname = osHostname()): Promise<Config> {
   let text: string;
   try {
     text = await Bun.file(source.path).text();
@@ -31,11 +35,14 @@ export async function loadConfigFile(source: ConfigSource, env: Env): Promise<Co
     const chosen = source.chosenBy === "default" ? "the default path" : source.chosenBy;
     throw new AppError("config_unreadable", `cannot read config file ${source.path} (chosen by ${chosen}): ${why}`, EXIT.usage);
   }
-  return parseConfig(text, source.path, env);
+  return parseConfig(text, source.path, env, hostname);
 }
 
-/** TOML text to a validated, frozen Config; every problem at once in one ConfigError. */
-export function parseConfig(text: string, file: string, env: Env): Config {
+/**
+ * TOML text to a validated, frozen Config; every problem at once in one ConfigError.
+ * The result's `service.shard_index` is always a number: resolved from `hostname` when it was "".
+ */
+export function parseConfig(text: string, file: string, env: Env, hostname = ""): Config {
   const raw = parseToml(text, file);
   const unknown = findUnknownKeys(ConfigSchema, raw);
   const substituted = substituteEnv(applyEnvDefaults(raw, env), env);
@@ -45,13 +52,23 @@ export function parseConfig(text: string, file: string, env: Env): Config {
   const reported = new Set(substituted.problems.map((problem) => problem.slice(0, problem.indexOf(": "))));
   if (!parsed.success) problems.push(...parsed.issues.map(describeIssue).filter((line) => !reported.has(line.slice(0, line.indexOf(": ")))));
   else problems.push(...rules.flatMap((rule) => rule(parsed.output)));
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(file, problems);
-  return deepFreeze(withDerivedDefaults(parsed.output));
+  const shard = parsed.success ? resolveShardIndex(parsed.output.service, hostname) : { index: 0 };
+  if ("problem" in shard) problems.push(shard.problem);
+  if (problems.length > 0 || !parsed.success) {
+    // Never a secret in an error: values at secret keys, URL passwords, secret-named variables.
+    const redact = createRedactor([...secretsOf(substituted.value), ...secretsOfEnv(env, substituted.used)]);
+    throw new ConfigError(file, problems.map(redact));
+  }
+  return deepFreeze(withDerivedDefaults(parsed.output, "index" in shard ? shard.index : 0));
 }
 
-/** Defaults that depend on other keys: a camera's name is its id. */
-function withDerivedDefaults(config: Config): Config {
-  return { ...config, cameras: config.cameras.map((camera) => ({ ...camera, name: camera.name ?? camera.id })) };
+/** Defaults that depend on other keys or the host: a camera's name is its id; the shard index. */
+function withDerivedDefaults(config: Config, shardIndex: number): Config {
+  return {
+    ...config,
+    service: { ...config.service, shard_index: shardIndex },
+    cameras: config.cameras.map((camera) => ({ ...camera, name: camera.name ?? camera.id })),
+  };
 }
 
 function parseToml(text: string, file: string): Record<string, unknown> {
@@ -73,12 +90,15 @@ function applyEnvDefaults(raw: Record<string, unknown>, env: Env): Record<string
 }
 
 function describeIssue(issue: v.BaseIssue<unknown>): string {
-  const path = formatPath(issue.path?.map((item) => item.key as string | number) ?? []) || "config";
-  if (issue.kind === "schema" && issue.type !== "picklist") {
-    return `${path}: expected ${article(issue.expected ?? "value")}, got ${issue.received}`;
+  const keys = issue.path?.map((item) => item.key as string | number) ?? [];
+  const path = formatPath(keys) || "config";
+  // A secret's value is never shown, not even a wrong one: its type says enough.
+  const received = SECRET_KEYS.has(String(keys.at(-1))) ? `${article(typeof issue.input)} (value not shown)` : issue.received;
+  if (issue.kind === "schema" && issue.type !== "picklist" && issue.type !== "union") {
+    return `${path}: expected ${article(issue.expected ?? "value")}, got ${received}`;
   }
   if (issue.type === "non_empty") return `${path}: ${issue.message}`;
-  return `${path}: ${issue.message}, got ${issue.received}`;
+  return `${path}: ${issue.message}, got ${received}`;
 }
 
 function article(expected: string): string {

@@ -13,6 +13,15 @@ const int = (min: number, max: number) =>
     v.maxValue(max, `must be at most ${max}`),
   );
 
+/** A whole number, also written as a string of digits: the form a `${VAR}` substitution yields. */
+const count = (min: number, max: number) =>
+  v.pipe(
+    v.union([v.number(), v.pipe(v.string(), v.trim(), v.digits(), v.transform(Number))], "must be a whole number"),
+    v.integer("must be a whole number"),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
 const text = () => v.string();
 const nonEmpty = () => v.pipe(v.string(), v.nonEmpty("must not be empty"));
 const choice = <const T extends string[]>(...options: T) =>
@@ -36,7 +45,7 @@ const service = v.object({
   log_format: key(choice("auto", "json", "pretty"), "auto", "auto: pretty on a TTY, JSON lines otherwise"),
   ui_user: key(nonEmpty(), "admin", "user name of the status page and the recordings API (HTTP Basic)"),
   ui_password: maybe(nonEmpty(), "password of the status page and the recordings API; omitted: both are off (404)"),
-  shards: key(int(1, 1024), 1, "replicas sharing this camera list"),
+  shards: key(count(1, 1024), 1, 'replicas sharing this camera list (a number, or digits from "${VAR}")'),
   shard_index: key(
     v.union([v.literal(""), int(0, 1023)], 'must be "" or a whole number from 0'),
     "",

@@ -8,6 +8,8 @@ export interface ServiceSnapshot {
   startedMs: number;
   nowMs: number;
   cameras: CameraSnapshot[];
+  /** Present when the service runs sharded; cameras above are the owned ones. */
+  shard?: { index: number; shards: number };
   backlog: BacklogSnapshot;
   disk: DiskSnapshot;
 }
@@ -33,6 +35,7 @@ export function health(s: ServiceSnapshot): { status: number; body: unknown } {
       problems,
       version: s.version,
       uptime_secs: Math.round((s.nowMs - s.startedMs) / 1000),
+      shard: s.shard ? { index: s.shard.index, shards: s.shard.shards, cameras: s.cameras.map((c) => c.id) } : null,
       cameras: s.cameras.map((c) => ({
         id: c.id,
         name: c.name,

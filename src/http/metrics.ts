@@ -24,6 +24,14 @@ export interface MetricsSources {
   disk(): DiskSnapshot;
 }
 
+/** This replica's share of the camera list (SPEC "Sharding over several replicas"). */
+export interface ShardInfo {
+  index: number;
+  shards: number;
+  /** Enabled cameras in the whole config, all shards: lets an alert find cameras no replica records. */
+  configuredCameras: number;
+}
+
 /** Every metric of SPEC.md, fed by the recorder's and uploader's events and read from snapshots. */
 export class Metrics implements RecorderObserver, UploadObserver {
   readonly registry = new Registry();
@@ -40,8 +48,10 @@ export class Metrics implements RecorderObserver, UploadObserver {
   readonly #size;
   readonly #duration;
   readonly #lastSegment;
+  readonly #owned: ReadonlySet<string>;
 
-  constructor(cameraIds: readonly string[], version: string, sources: MetricsSources) {
+  constructor(cameraIds: readonly string[], version: string, sources: MetricsSources, shard: ShardInfo = { index: 0, shards: 1, configuredCameras: cameraIds.length }) {
+    this.#owned = new Set(cameraIds);
     const registers = [this.registry];
     const labelNames = ["camera_id"] as const;
     const counter = (name: string, help: string) => new Counter({ name, help, labelNames, registers });
@@ -77,6 +87,9 @@ export class Metrics implements RecorderObserver, UploadObserver {
     new Gauge({ name: "camera_recorder_disk_free_bytes", help: "Free bytes on temp_dir's filesystem", registers, collect() { this.set(sources.disk().freeBytes); } });
     this.#housekeepingErrors = new Counter({ name: "camera_recorder_housekeeping_errors_total", help: "Failed spool cleanups and disk checks (a failing cleanup can fill the disk)", registers });
     new Gauge({ name: "camera_recorder_build_info", help: "Version of the running camera-recorder", labelNames: ["version"], registers }).set({ version }, 1);
+    new Gauge({ name: "camera_recorder_shard_info", help: "This replica's shard index and the number of shards", labelNames: ["index", "shards"], registers }).set({ index: String(shard.index), shards: String(shard.shards) }, 1);
+    new Gauge({ name: "camera_recorder_shards", help: "service.shards: replicas sharing the camera list", registers }).set(shard.shards);
+    new Gauge({ name: "camera_recorder_cameras_configured", help: "Enabled cameras in the config, over all shards", registers }).set(shard.configuredCameras);
 
     // Event-loop lag sampled every 100 ms, not 10: the default wakes an idle service 100 times a second.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
@@ -121,6 +134,9 @@ export class Metrics implements RecorderObserver, UploadObserver {
   }
 
   uploaded(segment: Segment, uploadSecs: number, latencySecs: number): void {
+    // A camera that moved to another shard left segments here: they are uploaded, but per-camera
+    // series cover owned cameras only (SPEC), so two replicas never export one camera.
+    if (!this.#owned.has(segment.cameraId)) return;
     const labels = { camera_id: segment.cameraId };
     this.#uploadedTotal.inc(labels);
     this.#uploadDuration.observe(labels, uploadSecs);
@@ -128,6 +144,7 @@ export class Metrics implements RecorderObserver, UploadObserver {
   }
 
   failed(segment: Segment): void {
+    if (!this.#owned.has(segment.cameraId)) return;
     this.#failures.inc({ camera_id: segment.cameraId });
   }
 }

@@ -6,6 +6,7 @@ test("set, default, several in one string, nested keys", () => {
   expect(substituteEnv(tree, { A: "one" })).toEqual({
     value: { a: "one", b: { c: "x-one-two-" }, list: [{ d: "oneone" }], n: 5 },
     problems: [],
+    used: ["A", "B", "C"],
   });
 });
 

@@ -20,7 +20,7 @@ function problems(text: string, env: Record<string, string> = {}): string[] {
 describe("parseConfig", () => {
   test("fills in every default of the spec", () => {
     const config = parseConfig(CAMERA, "c.toml", {});
-    expect(config.service).toEqual({ metrics_port: 9090, metrics_host: "0.0.0.0", shutdown_timeout_secs: 60, log_level: "info", log_format: "auto", ui_user: "admin", shards: 1, shard_index: "" });
+    expect(config.service).toEqual({ metrics_port: 9090, metrics_host: "0.0.0.0", shutdown_timeout_secs: 60, log_level: "info", log_format: "auto", ui_user: "admin", shards: 1, shard_index: 0 });
     expect(config.storage).toEqual({ type: "s3", bucket: "camera-recordings", region: "us-east-1", force_path_style: true, create_bucket: true, key_prefix: "" });
     expect(config.recording).toEqual({ temp_dir: "/tmp/camera-recordings", local_retention_minutes: 60, video_codec: "copy", audio_codec: "aac", timezone: "UTC", stall_timeout_secs: 10, ffmpeg_path: "ffmpeg", disk_pressure_ratio: 0.9, min_free_mb: 512 });
     expect(config.upload).toEqual({ max_concurrent: 4, max_retries: 5, retry_backoff_secs: 5, part_size_mb: 16 });

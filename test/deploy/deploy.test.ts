@@ -1,12 +1,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { PrometheusRule, ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { StatefulSet } from "kubernetes-models/apps/v1";
-import { Namespace, Secret, Service } from "kubernetes-models/v1";
+import { ConfigMap, Namespace, Secret, Service } from "kubernetes-models/v1";
 import YAML from "yaml";
 import { parseConfig } from "../../src/config/load.ts";
+import { ownedCameras, shardOf } from "../../src/config/shard.ts";
 import { BINARY, runBinary, runCommand } from "../fixtures/binary.ts";
 import { SPEC_METRICS } from "../fixtures/exposition.ts";
 import { waitFor } from "../fixtures/wait.ts";
@@ -148,6 +149,89 @@ describe("Kubernetes", () => {
     const secret = YAML.parse(read("kubernetes/secret.example.yaml"));
     expect(Object.keys(secret.stringData).sort()).toEqual(variablesOf(read("kubernetes/config.toml")).sort());
     expect(byKind("StatefulSet").spec.template.spec.containers[0].envFrom[0].secretRef.name).toBe(secret.metadata.name);
+  });
+});
+
+describe("Kubernetes, sharded overlay", () => {
+  const hasKubectl = Bun.which("kubectl") !== null;
+  const OVERLAY = join(DEPLOY, "kubernetes-sharded");
+  /** `kubectl kustomize` of the overlay, or of a copy of it with `replicas` set to `count`. */
+  async function render(count?: number): Promise<any[]> {
+    let dir = OVERLAY;
+    if (count !== undefined) {
+      dir = mkdtempSync(join(tmpdir(), "overlay-"));
+      for (const file of readdirSync(OVERLAY)) writeFileSync(join(dir, file), readFileSync(join(OVERLAY, file)));
+      const kustomization = readFileSync(join(OVERLAY, "kustomization.yaml"), "utf8");
+      writeFileSync(join(dir, "kustomization.yaml"), kustomization.replace("  - ../kubernetes\n", `  - ${relative(dir, join(DEPLOY, "kubernetes"))}\n`).replace(/count: \d+/, `count: ${count}`));
+    }
+    const out = await run(["kubectl", "kustomize", dir]);
+    expect(out.stderr).toBe("");
+    expect(out.code).toBe(0);
+    return YAML.parseAllDocuments(out.stdout).map((d) => d.toJS());
+  }
+  const statefulSet = (objects: any[]) => objects.find((o) => o.kind === "StatefulSet");
+  const shardsEnv = (objects: any[]) => statefulSet(objects).spec.template.spec.containers[0].env.find((e: any) => e.name === "CAMERA_RECORDER_SHARDS").value;
+
+  test.skipIf(!hasKubectl)("renders to valid objects: 3 replicas, one per node, shards fed from the replica count", async () => {
+    const objects = await render();
+    const models: Record<string, new (o: any) => { validate(): void }> = { Namespace, StatefulSet, Service, ServiceMonitor, PrometheusRule, ConfigMap };
+    for (const object of objects) expect(() => new models[object.kind]!(object).validate()).not.toThrow();
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, "")}`).sort()).toEqual([
+      "ConfigMap/camera-recorder-config", "Namespace/camera-recorder", "PrometheusRule/camera-recorder", "PrometheusRule/camera-recorder-sharding",
+      "Service/camera-recorder", "ServiceMonitor/camera-recorder", "StatefulSet/camera-recorder",
+    ]);
+    for (const object of objects.filter((o) => o.kind !== "Namespace")) expect(object.metadata.namespace).toBe("camera-recorder");
+    const set = statefulSet(objects);
+    expect(set.spec.replicas).toBe(3);
+    expect(shardsEnv(objects)).toBe("3");
+    const antiAffinity = set.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+    expect(antiAffinity.topologyKey).toBe("kubernetes.io/hostname");
+    expect(antiAffinity.labelSelector.matchLabels).toEqual(set.spec.selector.matchLabels);
+    // The pods read the overlay's config, which takes shards from that variable.
+    const configMap = objects.find((o) => o.kind === "ConfigMap");
+    expect(set.spec.template.spec.volumes.find((v: any) => v.name === "config").configMap.name).toBe(configMap.metadata.name);
+    expect(configMap.data["config.toml"]).toBe(read("kubernetes-sharded/config.toml"));
+  });
+
+  test.skipIf(!hasKubectl)("the replica count and shards cannot drift: changing one changes both", async () => {
+    const objects = await render(5);
+    expect(statefulSet(objects).spec.replicas).toBe(5);
+    expect(shardsEnv(objects)).toBe("5");
+  });
+
+  test("each pod's config: shards from the variable, the index from its pod name; the Secret template has every variable", () => {
+    const toml = read("kubernetes-sharded/config.toml");
+    const env = { ...fakeEnv(toml), CAMERA_RECORDER_SHARDS: "3" };
+    const owners = [0, 1, 2].map((index) => ownedCameras(parseConfig(toml, "config.toml", env, `camera-recorder-${index}`)).map((c) => c.id));
+    expect(owners.flat().sort()).toEqual(["camera-1", "camera-2", "camera-3"]);
+    expect(shardOf(parseConfig(toml, "config.toml", env, "camera-recorder-2"))).toEqual({ index: 2, shards: 3 });
+    const secret = YAML.parse(read("kubernetes-sharded/secret.example.yaml"));
+    expect(() => new Secret(secret).validate()).not.toThrow();
+    expect(Object.keys(secret.stringData).sort()).toEqual(variablesOf(toml).filter((name) => name !== "CAMERA_RECORDER_SHARDS").sort());
+  });
+
+  test.skipIf(process.getuid?.() !== 0)("the binary takes its shard from the host name: check-config in a pod named camera-recorder-1", async () => {
+    const file = join(DEPLOY, "kubernetes-sharded/config.toml");
+    const env = { ...fakeEnv(read("kubernetes-sharded/config.toml")), CAMERA_RECORDER_SHARDS: "3", PATH: process.env.PATH! };
+    // A UTS namespace of its own: the host name as a StatefulSet gives it, without touching the machine's.
+    const inPod = (host: string) => runCommand(["unshare", "--uts", "sh", "-c", `hostname ${host} && exec "$0" check-config --config "$1"`, BINARY, file], env);
+    const pod1 = await inPod("camera-recorder-1");
+    expect(pod1.stderr).toBe("");
+    expect(pod1.stdout).toContain("# shard 1 of 3: records ");
+    const owned = ownedCameras(parseConfig(read("kubernetes-sharded/config.toml"), "c", env, "camera-recorder-1")).map((c) => c.id);
+    expect(pod1.stdout).toContain(`records ${owned.length} of 3 cameras${owned.length ? `: ${owned.join(", ")}` : ""}\n`);
+    const laptop = await inPod("laptop");
+    expect(laptop.exitCode).toBe(2);
+    expect(laptop.stderr).toBe(`camera-recorder: ${file}: service.shard_index: not set, and the host name "laptop" does not end in an ordinal (-N) to take it from; set shard_index (0..2) or run as a StatefulSet pod\n`);
+  });
+
+  test("the sharding alerts: promtool checks them, each fires on its series and not on a healthy deployment; the PrometheusRule holds them", async () => {
+    const check = await run(["promtool", "check", "rules", join(DEPLOY, "prometheus/camera-recorder-sharding.rules.yaml")]);
+    expect(check.stdout + check.stderr).toContain("SUCCESS: 3 rules found");
+    const unit = await run(["promtool", "test", "rules", join(DEPLOY, "prometheus/camera-recorder-sharding.rules.test.yaml")]);
+    expect(unit.stdout + unit.stderr).toContain("SUCCESS");
+    expect(unit.code).toBe(0);
+    expect(YAML.parse(read("kubernetes-sharded/prometheusrule-sharding.yaml")).spec).toEqual(YAML.parse(read("prometheus/camera-recorder-sharding.rules.yaml")));
   });
 });
 
