@@ -142,7 +142,8 @@ npmrc="${npmrc:-${HOME:-/root}}/.npmrc"
 if [ -f "$npmrc" ]; then cp "$npmrc" "$root/root/.npmrc"; fi
 if command -v npm >/dev/null; then
   registry="$(npm config get registry 2>/dev/null || true)"
-  if [ -n "$registry" ]; then env_in+=("npm_config_registry=$registry"); fi
+  # npm reads the lower-case form, bun the upper-case one.
+  if [ -n "$registry" ]; then env_in+=("npm_config_registry=$registry" "NPM_CONFIG_REGISTRY=$registry"); fi
 fi
 commit="$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 env_in+=("GIT_COMMIT=$commit")

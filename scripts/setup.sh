@@ -7,6 +7,7 @@
 #   sh scripts/setup.sh test     what `npm test` needs
 set -eu
 cd "$(dirname "$0")/.."
+started=$(date +%s)
 
 BUN_VERSION=1.4.5
 
@@ -59,12 +60,19 @@ commands() {
   echo "$PACKAGES" | sed 's/#.*//' | awk -v profile="$profile" 'NF >= 3 && $3 != "-" && ($2 == "run" || profile == "test") { print $3 }' | tr ',' ' '
 }
 
-# bun, from npm (node 18/npm 9 included): its package installs the binary for this CPU (the
-# "baseline" build on CPUs without AVX2) from the npm registry.
+# bun, from npm (works with Debian's npm 9 / node 18 and newer): its postinstall puts the binary
+# for this platform (@oven/bun-linux-x64, ...) from the npm registry in place. It never picks the
+# "baseline" build that CPUs without AVX2 need, so on those it is installed and put in place here.
 if ! command -v bun >/dev/null 2>&1; then
   step "installing bun $BUN_VERSION from npm (npm install -g bun@$BUN_VERSION)" $SUDO npm install -g --no-fund --no-audit "bun@$BUN_VERSION"
+  if [ "$(uname -m)" = x86_64 ] && ! grep -qw avx2 /proc/cpuinfo; then
+    step "installing bun's baseline build for this CPU without AVX2 (@oven/bun-linux-x64-baseline@$BUN_VERSION)" \
+      $SUDO npm install -g --no-fund --no-audit "@oven/bun-linux-x64-baseline@$BUN_VERSION"
+    root="$(npm root -g)"
+    step "putting bun's baseline build in place of $root/bun/bin/bun.exe" $SUDO cp "$root/@oven/bun-linux-x64-baseline/bin/bun" "$root/bun/bin/bun.exe"
+  fi
   hash -r 2>/dev/null || true
-  command -v bun >/dev/null 2>&1 || { echo "setup: FAILED: npm installed bun but 'bun' is not on PATH ($(npm prefix -g)/bin)" >&2; exit 1; }
+  command -v bun >/dev/null 2>&1 || { echo "setup: FAILED: npm installed bun but 'bun' is not on PATH (add $(npm prefix -g)/bin to PATH)" >&2; exit 1; }
 fi
 step "checking bun works ($(command -v bun))" sh -c 'v=$(bun --version) && echo "setup: bun $v"'
 
@@ -86,4 +94,4 @@ if [ "$profile" = test ]; then
 fi
 
 step "installing the npm dependencies (bun install --frozen-lockfile)" bun install --frozen-lockfile
-echo "setup: done"
+echo "setup: done in $(($(date +%s) - started)) s"
