@@ -64,6 +64,11 @@ cleanup() {
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
     umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" || echo "fresh-debian: could not unmount ${mounted[i]}" >&2
   done
+  # Anything else mounted under the root (debootstrap's own /proc and /sys when it was interrupted).
+  local left
+  for left in $(awk -v r="$root/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r); do
+    umount "$left" 2>/dev/null || umount -l "$left"
+  done
   if grep -q " $root/" /proc/mounts; then
     echo "fresh-debian: something is still mounted under $root; not deleting it" >&2
   elif [ "${FRESH_DEBIAN_KEEP:-}" = 1 ]; then
