@@ -1,31 +1,97 @@
 #!/bin/sh
-# Installs what camera-recorder needs on a Debian machine that has node and npm:
-# bun and ffmpeg always; with "test", also the fake IP camera (GStreamer's RTSP server) and the
-# tools the deployment tests run. Installs only what is missing, so running it again is cheap.
+# Installs what camera-recorder needs on a Debian machine that has node and npm (Debian's own
+# node 18/npm 9 or newer): bun and ffmpeg always; with "test", also everything the test suite uses.
+# Installs only what is missing, so running it again is cheap; then checks that each tool and each
+# GStreamer element the tests use really works. Says what each step installs; a failing step is named.
+#   sh scripts/setup.sh          what `npm run demo` needs
+#   sh scripts/setup.sh test     what `npm test` needs
 set -eu
 cd "$(dirname "$0")/.."
+started=$(date +%s)
+
+BUN_VERSION=1.4.5
+
+# The Debian packages: one per line, "package  profile  commands it provides  # who needs it".
+# profile: "run" (always) or "test" (setup.sh test). Commands listed are checked after installing.
+PACKAGES='
+ffmpeg                       run   ffmpeg,ffprobe   # records every camera; the tests probe and decode segments with ffprobe/ffmpeg
+python3-gi                   test  -                # the fake IP camera (test/fixtures/fake-camera.py) is a Python GStreamer program
+gir1.2-gst-rtsp-server-1.0   test  -                # fake camera: GStreamer RTSP server
+gstreamer1.0-plugins-base    test  -                # fake camera: videotestsrc, audiotestsrc
+gstreamer1.0-plugins-good    test  -                # fake camera: rtph264pay, rtppcmapay, alawenc
+gstreamer1.0-plugins-bad     test  -                # fake camera: h264parse
+gstreamer1.0-plugins-ugly    test  -                # fake camera: x264enc
+gstreamer1.0-x               test  -                # fake camera: clockoverlay (the pango plugin)
+prometheus                   test  promtool         # test/deploy: promtool checks the alert rules
+systemd                      test  systemd-analyze  # test/deploy: systemd-analyze verifies the unit file
+faketime                     test  faketime         # clock tests: the binary under a shifted wall clock
+chromium                     test  chromium         # browser tests of the web UI
+'
+
+profile="${1:-run}"
+case "$profile" in
+  run | test) ;;
+  *) echo "usage: sh scripts/setup.sh [test]" >&2; exit 2 ;;
+esac
 
 SUDO=""
-[ "$(id -u)" = 0 ] || SUDO="sudo"
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "setup: not root and no sudo: run this as root" >&2; exit 1; }
+  SUDO="sudo"
+fi
 
+# step "what it does" command...: runs one step; a failure says which step, and its output stays visible.
+step() {
+  what="$1"
+  shift
+  echo "setup: $what"
+  "$@" || {
+    status=$?
+    echo "setup: FAILED (exit $status): $what" >&2
+    exit 1
+  }
+}
+
+# The packages for this profile: "run" ones always, "test" ones with "test".
+wanted() {
+  echo "$PACKAGES" | sed 's/#.*//' | awk -v profile="$profile" 'NF >= 2 && ($2 == "run" || profile == "test") { print $1 }'
+}
+commands() {
+  echo "$PACKAGES" | sed 's/#.*//' | awk -v profile="$profile" 'NF >= 3 && $3 != "-" && ($2 == "run" || profile == "test") { print $3 }' | tr ',' ' '
+}
+
+# bun, from npm (works with Debian's npm 9 / node 18 and newer): its postinstall puts the binary
+# for this platform (@oven/bun-linux-x64, ...) from the npm registry in place. It never picks the
+# "baseline" build that CPUs without AVX2 need, so on those it is installed and put in place here.
 if ! command -v bun >/dev/null 2>&1; then
-  echo "setup: installing bun from npm"
-  $SUDO npm install -g --silent bun@1.4.5
+  step "installing bun $BUN_VERSION from npm (npm install -g bun@$BUN_VERSION)" $SUDO npm install -g --no-fund --no-audit "bun@$BUN_VERSION"
+  if [ "$(uname -m)" = x86_64 ] && ! grep -qw avx2 /proc/cpuinfo; then
+    step "installing bun's baseline build for this CPU without AVX2 (@oven/bun-linux-x64-baseline@$BUN_VERSION)" \
+      $SUDO npm install -g --no-fund --no-audit "@oven/bun-linux-x64-baseline@$BUN_VERSION"
+    root="$(npm root -g)"
+    step "putting bun's baseline build in place of $root/bun/bin/bun.exe" $SUDO cp "$root/@oven/bun-linux-x64-baseline/bin/bun" "$root/bun/bin/bun.exe"
+  fi
+  hash -r 2>/dev/null || true
+  command -v bun >/dev/null 2>&1 || { echo "setup: FAILED: npm installed bun but 'bun' is not on PATH (add $(npm prefix -g)/bin to PATH)" >&2; exit 1; }
 fi
+step "checking bun works ($(command -v bun))" sh -c 'v=$(bun --version) && echo "setup: bun $v"'
 
-packages="ffmpeg"
-if [ "${1:-}" = "test" ]; then
-  # The fake IP camera (GStreamer RTSP server), promtool for the alert rules, systemd-analyze.
-  packages="$packages python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly prometheus systemd"
-fi
 missing=""
-for package in $packages; do
-  dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
+for package in $(wanted); do
+  dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing="$missing $package"
 done
 if [ -n "$missing" ]; then
-  echo "setup: installing Debian packages:$missing"
-  $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  step "updating the apt package lists" $SUDO apt-get update -q
+  step "installing Debian packages:$missing" $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
 
-bun install --frozen-lockfile --silent
+for command in $(commands); do
+  command -v "$command" >/dev/null 2>&1 || { echo "setup: FAILED: '$command' is not on PATH after installing the Debian packages" >&2; exit 1; }
+done
+if [ "$profile" = test ]; then
+  # Every GStreamer element of the fake camera, built and run for a few frames.
+  step "checking the fake camera's GStreamer elements" /usr/bin/python3 test/fixtures/fake-camera.py --check
+fi
+
+step "installing the npm dependencies (bun install --frozen-lockfile)" bun install --frozen-lockfile
+echo "setup: done in $(($(date +%s) - started)) s"

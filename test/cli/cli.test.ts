@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json";
-import { BINARY, runBinary } from "../fixtures/binary.ts";
+import { BINARY, runBinary, runCommand } from "../fixtures/binary.ts";
+
+const DEFAULT_CONFIG = "/etc/camera-recorder/config.toml";
 
 const dir = mkdtempSync(join(tmpdir(), "cli-"));
 function configFile(text: string): string {
@@ -114,7 +116,14 @@ describe("the compiled binary", () => {
   });
 
   test("a missing config file: exit 2 naming the path and its source", async () => {
-    const out = await runBinary(["check-config"]);
+    // The default path must be missing: on a machine that has one, the binary runs in a private
+    // mount namespace with an empty directory over /etc/camera-recorder.
+    const out = existsSync(DEFAULT_CONFIG)
+      ? await runCommand(
+          ["unshare", "--mount", ...(process.getuid?.() === 0 ? [] : ["--map-root-user"]), "sh", "-c", 'mount -t tmpfs none /etc/camera-recorder && exec "$0" "$@"', BINARY, "check-config"],
+          { PATH: process.env.PATH, HOME: process.env.HOME },
+        )
+      : await runBinary(["check-config"]);
     expect(out.exitCode).toBe(2);
     expect(out.stderr).toBe("camera-recorder: cannot read config file /etc/camera-recorder/config.toml (chosen by the default path): file not found\n");
   });

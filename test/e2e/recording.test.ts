@@ -6,7 +6,7 @@ import { startFakeCamera } from "../fixtures/camera.ts";
 import { decodeErrors, probeMedia } from "../fixtures/media.ts";
 import { ffmpegPidsWith, killAll } from "../fixtures/processes.ts";
 import { scratch, startService } from "../fixtures/service.ts";
-import { waitFor } from "../fixtures/wait.ts";
+import { freePort, waitFor } from "../fixtures/wait.ts";
 
 afterEach(killAll);
 afterAll(killAll);
@@ -104,7 +104,8 @@ describe("recording a camera", () => {
   });
 
   test("camera killed and restarted: reconnects with backoff, records again, counters up", async () => {
-    const cam = await startFakeCamera();
+    // A port outside the range of outgoing connections, so it is still free when the camera comes back.
+    const cam = await startFakeCamera({ port: freePort() });
     const dir = scratch();
     const service = await startService(dir, config(dir, camera("cam", cam.url())));
     await waitFor("a first segment", () => uploadedSegments(dir, "cam").length >= 1, 30_000);
@@ -147,7 +148,12 @@ describe("recording a camera", () => {
     const cameras = camera("cam", cam.url(), 3600);
     const service = await startService(dir, config(dir, cameras));
     await waitFor("recording", async () => (await service.get("/health")).body.cameras[0].state === "recording", 30_000);
-    await Bun.sleep(4000); // let the hour-long segment hold a few seconds of media (4 s keyframe interval)
+    // Let the hour-long segment hold a fragment on disk (4 s keyframe interval, a fragment each).
+    const recording = join(dir, "spool", "cam", "recording");
+    await waitFor("a fragment of the open segment on disk", async () => {
+      const file = readdirSync(recording).find((n) => n.endsWith(".mp4"));
+      return file !== undefined && (await probeMedia(join(recording, file))).durationSecs > 2;
+    }, 30_000);
     const killedAt = Date.now();
     service.proc.kill("SIGKILL");
     await service.proc.exited;
