@@ -9,6 +9,8 @@ import type { Source } from "./recorder/ffmpeg-args.ts";
 import { locateFfmpeg } from "./recorder/ffmpeg-path.ts";
 import { createSpawner } from "./recorder/ffmpeg-process.ts";
 import type { RecorderObserver } from "./recorder/observer.ts";
+import { createPruner } from "./retention/create-pruner.ts";
+import type { Pruner } from "./retention/pruner.ts";
 import { CameraSupervisor } from "./recorder/supervisor.ts";
 import { Housekeeper } from "./spool/housekeeper.ts";
 import { SpoolLock } from "./spool/lock.ts";
@@ -38,6 +40,7 @@ export class Service {
   #supervisors: CameraSupervisor[] = [];
   #uploader: Uploader | undefined;
   #housekeeper: Housekeeper | undefined;
+  #pruner: Pruner | undefined;
   #server: Server<undefined> | undefined;
 
   constructor(options: ServiceOptions) {
@@ -77,6 +80,9 @@ export class Service {
       upload: config.upload, keyPrefix: config.storage.key_prefix, timezone: config.recording.timezone,
     });
     this.#uploader = uploader;
+    // Retention in storage: runs now and every interval, in the background.
+    this.#pruner = createPruner(config, storage, clock, log, metrics);
+    this.#pruner.start();
     await housekeeper.start();
     await uploader.start();
     // Only now: /health and the queue metrics must not report an empty backlog before the spool is read.
@@ -120,6 +126,7 @@ export class Service {
     }
     const left = this.#uploader?.snapshot().segments ?? 0;
     this.#uploader?.stop();
+    await this.#pruner?.stop().catch(() => {});
     await this.#housekeeper?.stop().catch(() => {});
     this.#server?.stop(true);
     this.#lock.release();
