@@ -47,12 +47,20 @@ function recordingObserver() {
  */
 function strictS3Front(upstream: string) {
   const deletes: Array<{ keys: number; md5: string | null }> = [];
+  const control = { failNextPages: false, listings: 0 };
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     async fetch(request) {
       const url = new URL(request.url);
       const body = request.method === "GET" || request.method === "HEAD" ? undefined : Buffer.from(await request.arrayBuffer());
+      if (request.method === "GET" && url.searchParams.get("list-type") === "2") {
+        control.listings++;
+        // A listing's second and later pages fail: the first page came through.
+        if (control.failNextPages && url.searchParams.has("continuation-token")) {
+          return new Response('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>injected</Message></Error>', { status: 500, headers: { "content-type": "application/xml" } });
+        }
+      }
       if (request.method === "POST" && url.searchParams.has("delete")) {
         const md5 = request.headers.get("content-md5");
         deletes.push({ keys: (body!.toString().match(/<Key>/g) ?? []).length, md5 });
@@ -64,7 +72,7 @@ function strictS3Front(upstream: string) {
       return new Response(request.method === "HEAD" ? null : await answer.arrayBuffer(), { status: answer.status, headers: answer.headers });
     },
   });
-  return { endpoint: `http://127.0.0.1:${server.port}`, deletes, stop: () => server.stop(true) };
+  return { endpoint: `http://127.0.0.1:${server.port}`, deletes, control, stop: () => server.stop(true) };
 }
 
 /** Objects the pruner of camera "cam-1" with key_prefix "site-a/" must never touch, all 35 days old. */
@@ -159,6 +167,33 @@ describe("retention against s3rver", () => {
     expect(events.runs).toBe(1);
     await proxy.stop();
   });
+});
+
+test("retention against s3rver: a listing whose second page fails deletes nothing, not even from the first page; the next run does it all", async () => {
+  const s3 = await startS3();
+  const front = strictS3Front(s3.endpoint);
+  const base = s3Config(front.endpoint, "days = 1");
+  const config = { ...base, storage: { ...base.storage, key_prefix: "" } };
+  // 1,200 hourly segments: the first page (1,000 keys, oldest first) is all older than a day.
+  const segments = segmentsOf("cam-1", "", Date.now() - HOUR, 1200, HOUR);
+  await seedS3(s3, BUCKET, segments, "cam-1");
+  const { events, observer } = recordingObserver();
+  const pruner = createPruner(config, createStorage(config), systemClock, quietLog, observer);
+  front.control.failNextPages = true;
+  const [failed] = await pruner.runOnce();
+  expect(failed!.error).toStartWith("cannot list storage: cannot list camera-recordings/cam-1/: InternalError, HTTP 500");
+  expect(front.deletes).toEqual([]);
+  const all = [];
+  for await (const o of createStorage(s3Config(s3.endpoint, "")).list("cam-1/")) all.push(o.key);
+  expect(all).toEqual(segments.map((s) => s.key));
+  expect(events).toEqual({ deleted: [0, 0], stored: -1, runs: 0 });
+  front.control.failNextPages = false;
+  const [ok] = await pruner.runOnce();
+  expect(ok!.error).toBeUndefined();
+  expect(ok!.removed.segments).toBe(1200 - 25);
+  expect(ok!.kept.segments).toBe(25);
+  expect(events.runs).toBe(1);
+  front.stop();
 });
 
 describe("retention on the filesystem backend", () => {
