@@ -11,6 +11,8 @@ import { createPruner } from "../../src/retention/create-pruner.ts";
 import type { RetentionObserver } from "../../src/retention/pruner.ts";
 import { createStorage } from "../../src/upload/create-storage.ts";
 import { S3Storage } from "../../src/upload/s3.ts";
+import { segmentFileName } from "../../src/spool/segment.ts";
+import { Spool } from "../../src/spool/spool.ts";
 import { startFaultProxy } from "../fixtures/fault-proxy.ts";
 import { killAll } from "../fixtures/processes.ts";
 import { startS3, type S3Server } from "../fixtures/s3.ts";
@@ -223,5 +225,24 @@ describe("retention on the filesystem backend", () => {
     expectedDays.add(future.split("/")[2]!);
     expect(days).toEqual([...expectedDays].sort());
     expect(existsSync(root)).toBe(true);
+  });
+
+  test("segments waiting in the spool are neither counted nor touched: storage 10 days behind keeps its last day", async () => {
+    const dir = scratch();
+    const root = join(dir, "store");
+    // Storage got nothing for 10 days (it was down); the spool holds what waits for upload, up to now.
+    const stored = segmentsOf("cam-1", "", Date.now() - 10 * DAY, 72, HOUR);
+    seedFiles(root, stored);
+    const spool = new Spool(join(dir, "spool"));
+    mkdirSync(spool.dir("cam-1", "pending"), { recursive: true });
+    const pending = Array.from({ length: 5 }, (_, i) => Date.now() - i * HOUR).map((startMs) => join(spool.dir("cam-1", "pending"), segmentFileName({ keySec: Math.floor(startMs / 1000), startMs, durationMs: 900_000, configuredSecs: 900 })));
+    for (const file of pending) writeFileSync(file, "waiting");
+    const config = parseConfig(`[storage]\ntype = "filesystem"\npath = "${root}"\n[recording]\ntemp_dir = "${dir}/spool"\n[retention]\ndays = 1\n[[cameras]]\nid = "cam-1"\nrtsp_url = "rtsp://h/s"\n`, "t.toml", {});
+    const [outcome] = await createPruner(config, createStorage(config), systemClock, quietLog).runOnce();
+    // Counted back from the newest stored segment, not from the spool's (or now): 25 hours kept.
+    expect(outcome!.kept.segments).toBe(25);
+    expect(outcome!.removed.segments).toBe(72 - 25);
+    for (const file of pending) expect(existsSync(file)).toBe(true);
+    expect(readdirSync(spool.dir("cam-1", "pending")).length).toBe(5);
   });
 });
