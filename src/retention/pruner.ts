@@ -101,7 +101,7 @@ export class Pruner {
     try {
       segments = await this.#list(camera.id, signal);
     } catch (error) {
-      outcome.error = `cannot list storage: ${describe(error)}`;
+      outcome.error = `cannot list storage: ${oneLine(error)}`;
       if (!signal?.aborted) log.warn(`retention: ${outcome.error}; nothing deleted, trying again next run`);
       return outcome;
     }
@@ -118,7 +118,7 @@ export class Pruner {
         if (signal?.aborted) throw signal.reason;
         await storage.remove(batch.map((s) => s.key), signal);
       } catch (error) {
-        outcome.error = `cannot delete: ${describe(error)}`;
+        outcome.error = `cannot delete: ${oneLine(error)}`;
         break;
       }
       const done = total(batch);
@@ -126,8 +126,9 @@ export class Pruner {
       outcome.removed.bytes += done.bytes;
       observer?.retentionDeleted(camera.id, done.segments, done.bytes);
     }
-    // What failed to go is still stored.
+    // What failed to go is still stored, and the oldest of it is the oldest kept.
     const notRemoved = decision.remove.slice(outcome.removed.segments);
+    outcome.oldestKept = notRemoved[0] ?? decision.keep[0];
     const stored = outcome.kept.bytes + total(notRemoved).bytes;
     observer?.storageBytes(camera.id, stored);
     if (outcome.removed.segments > 0 || outcome.error) {
@@ -150,6 +151,11 @@ export class Pruner {
     }
     return out;
   }
+}
+
+/** An error for one log or output line (the SDK's messages can span several). */
+function oneLine(error: unknown): string {
+  return describe(error).replace(/\s*\n\s*/g, " ");
 }
 
 /** `15min` -> 900, `10s` -> 10. */

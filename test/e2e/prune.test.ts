@@ -5,7 +5,9 @@ import { runBinary } from "../fixtures/binary.ts";
 import { killAll } from "../fixtures/processes.ts";
 import { scratch } from "../fixtures/service.ts";
 import { freePort } from "../fixtures/wait.ts";
-import { DAY, HOUR, seedFiles, segmentsOf } from "../retention/seed.ts";
+import { startS3 } from "../fixtures/s3.ts";
+import { DAY, HOUR, seedFiles, seedS3, segmentsOf } from "../retention/seed.ts";
+import { strictS3Front } from "../retention/strict-s3.ts";
 
 afterEach(killAll);
 afterAll(killAll);
@@ -69,4 +71,26 @@ describe("camera-recorder prune", () => {
     expect(out.stderr).not.toContain("s3cret-key");
     expect(out.exitCode).toBe(1);
   });
+
+  test("S3 that denies the deletes: the line says what went (nothing) and what is still the oldest; the reason on stderr; exit 1", async () => {
+    const s3 = await startS3();
+    const front = strictS3Front(s3.endpoint);
+    const segments = segmentsOf("cam-1", "", newest, 320, 3 * HOUR, 1000);
+    await seedS3(s3, "camera-recordings", segments, "cam-1");
+    const config = join(dir, "deny.toml");
+    writeFileSync(config, `[storage]\nendpoint = "${front.endpoint}"\naccess_key_id = "S3RVER"\nsecret_access_key = "S3RVER"\n[retention]\ndays = 30\n[[cameras]]\nid = "cam-1"\nrtsp_url = "rtsp://h/s"\n`);
+    front.control.denyDeletes = true;
+    const out = await runBinary(["prune", "--config", config]);
+    expect(out.stdout).toBe(`cam-1: deleted 0 segments (0 B, 0 bytes); oldest kept: ${segments[0]!.key}\n`);
+    expect(out.stderr).toBe("camera-recorder: cam-1: cannot delete: cannot delete 79 object(s) from camera-recordings: AccessDenied, HTTP 403, Access Denied.\n");
+    expect(out.exitCode).toBe(1);
+    expect((await s3.keys("camera-recordings")).length).toBe(320);
+    // Rights granted: the same command does it.
+    front.control.denyDeletes = false;
+    const ok = await runBinary(["prune", "--config", config]);
+    expect(ok.stdout).toBe(`cam-1: deleted 79 segments (77.1 KiB, 79000 bytes); oldest kept: ${keep1[0]!.key}\n`);
+    expect(ok.exitCode).toBe(0);
+    front.stop();
+  });
 });
+
