@@ -10,6 +10,8 @@ import type { Source } from "./recorder/ffmpeg-args.ts";
 import { locateFfmpeg } from "./recorder/ffmpeg-path.ts";
 import { createSpawner } from "./recorder/ffmpeg-process.ts";
 import type { RecorderObserver } from "./recorder/observer.ts";
+import { createPruner } from "./retention/create-pruner.ts";
+import type { Pruner } from "./retention/pruner.ts";
 import { CameraSupervisor } from "./recorder/supervisor.ts";
 import { Housekeeper } from "./spool/housekeeper.ts";
 import { SpoolLayout } from "./spool/layout.ts";
@@ -41,6 +43,7 @@ export class Service {
   #supervisors: CameraSupervisor[] = [];
   #uploader: Uploader | undefined;
   #housekeeper: Housekeeper | undefined;
+  #pruner: Pruner | undefined;
   #server: Server<undefined> | undefined;
 
   constructor(options: ServiceOptions) {
@@ -87,6 +90,9 @@ export class Service {
       upload: config.upload, keyPrefix: config.storage.key_prefix, timezone: config.recording.timezone,
     });
     this.#uploader = uploader;
+    // Retention in storage: runs now and every interval, in the background.
+    this.#pruner = createPruner(config, storage, clock, log, metrics, ownedCameras(config));
+    this.#pruner.start();
     await housekeeper.start();
     await uploader.start();
     // Only now: /health and the queue metrics must not report an empty backlog before the spool is read.
@@ -136,8 +142,11 @@ export class Service {
     // Uploader and storage.put); until merged, stop() only ends the pump and the process exit ends
     // the requests. Either way their files stay in pending/ for the next start.
     this.#uploader?.stop();
-    phase("stopping the spool housekeeper");
-    await Promise.race([this.#housekeeper?.stop().catch(() => {}), new Promise<void>((resolve) => forced.addEventListener("abort", () => resolve(), { once: true }))]);
+    phase("stopping the storage pruner and the spool housekeeper");
+    await Promise.race([
+      Promise.all([this.#pruner?.stop().catch(() => {}), this.#housekeeper?.stop().catch(() => {})]),
+      new Promise<void>((resolve) => forced.addEventListener("abort", () => resolve(), { once: true })),
+    ]);
     this.#server?.stop(true);
     this.#lock.release();
     return { finalized, uploaded: uploaded && left === 0, left };

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RecorderObserver } from "../recorder/observer.ts";
+import type { RetentionObserver } from "../retention/pruner.ts";
 import type { Segment } from "../spool/segment.ts";
 import type { DiskSnapshot } from "../spool/housekeeper.ts";
 import type { BacklogSnapshot, UploadObserver } from "../upload/uploader.ts";
@@ -33,7 +34,7 @@ export interface ShardInfo {
 }
 
 /** Every metric of SPEC.md, fed by the recorder's and uploader's events and read from snapshots. */
-export class Metrics implements RecorderObserver, UploadObserver {
+export class Metrics implements RecorderObserver, UploadObserver, RetentionObserver {
   readonly registry = new Registry();
   readonly #connected;
   readonly #recorded;
@@ -49,6 +50,7 @@ export class Metrics implements RecorderObserver, UploadObserver {
   readonly #duration;
   readonly #lastSegment;
   readonly #owned: ReadonlySet<string>;
+  readonly #retention;
 
   constructor(cameraIds: readonly string[], version: string, sources: MetricsSources, shard: ShardInfo = { index: 0, shards: 1, configuredCameras: cameraIds.length }) {
     this.#owned = new Set(cameraIds);
@@ -91,6 +93,15 @@ export class Metrics implements RecorderObserver, UploadObserver {
     new Gauge({ name: "camera_recorder_shards", help: "service.shards: replicas sharing the camera list", registers }).set(shard.shards);
     new Gauge({ name: "camera_recorder_cameras_configured", help: "Enabled cameras in the config, over all shards", registers }).set(shard.configuredCameras);
 
+    // Retention in storage: fed by the pruner's runs.
+    this.#retention = {
+      deletedSegments: counter("camera_retention_deleted_segments_total", "Stored segments deleted by the retention"),
+      deletedBytes: counter("camera_retention_deleted_bytes_total", "Bytes of stored segments deleted by the retention"),
+      storedBytes: new Gauge({ name: "camera_storage_bytes", help: "Bytes of the camera's segments in storage, as of the last pruner run", labelNames, registers }),
+      lastRun: new Gauge({ name: "camera_recorder_retention_last_run_timestamp_seconds", help: "When the pruner last completed a run over every camera; 0 before the first", registers }),
+    };
+    this.#retention.lastRun.set(0);
+
     // Event-loop lag sampled every 100 ms, not 10: the default wakes an idle service 100 times a second.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
     for (const metric of this.registry.getMetricsAsArray()) {
@@ -99,6 +110,8 @@ export class Metrics implements RecorderObserver, UploadObserver {
     // Every camera's series exist from the start: a counter at 0 is shown, not missing.
     for (const camera_id of cameraIds) {
       for (const metric of [this.#recorded, this.#uploadedTotal, this.#failures, this.#restarts, this.#reconnects, this.#bytes]) metric.inc({ camera_id }, 0);
+      for (const metric of [this.#retention.deletedSegments, this.#retention.deletedBytes]) metric.inc({ camera_id }, 0);
+      this.#retention.storedBytes.set({ camera_id }, 0);
       for (const metric of [this.#uploadDuration, this.#latency, this.#size, this.#duration]) metric.zero({ camera_id });
       this.#connected.set({ camera_id }, 0);
       this.#lastSegment.set({ camera_id }, 0);
@@ -146,5 +159,18 @@ export class Metrics implements RecorderObserver, UploadObserver {
   failed(segment: Segment): void {
     if (!this.#owned.has(segment.cameraId)) return;
     this.#failures.inc({ camera_id: segment.cameraId });
+  }
+
+  retentionDeleted(cameraId: string, segments: number, bytes: number): void {
+    this.#retention.deletedSegments.inc({ camera_id: cameraId }, segments);
+    this.#retention.deletedBytes.inc({ camera_id: cameraId }, bytes);
+  }
+
+  storageBytes(cameraId: string, bytes: number): void {
+    this.#retention.storedBytes.set({ camera_id: cameraId }, bytes);
+  }
+
+  retentionRunCompleted(nowMs: number): void {
+    this.#retention.lastRun.set(nowMs / 1000);
   }
 }

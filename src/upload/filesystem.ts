@@ -1,4 +1,4 @@
-import { copyFile, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, basename, relative, sep } from "node:path";
 import { describe } from "../errors.ts";
 import { StorageError, type ListedObject, type ObjectInfo, type Storage, type StoredObject } from "./storage.ts";
@@ -45,13 +45,21 @@ export class FilesystemStorage implements Storage {
     return Bun.file(path).stream();
   }
 
+  /** Deletes the files, then each directory they leave empty (a date folder), never the root. */
   async remove(keys: string[]): Promise<void> {
+    const dirs = new Set<string>();
     for (const key of keys) {
       try {
         await rm(join(this.root, key), { force: true });
       } catch (error) {
         throw new StorageError(`cannot delete ${join(this.root, key)}: ${describe(error)}`, true, { cause: error });
       }
+      dirs.add(dirname(join(this.root, key)));
+    }
+    // rmdir refuses a directory that is not empty: a folder with other files, or one a put just made, stays.
+    for (const dir of dirs) {
+      const below = relative(this.root, dir);
+      if (below !== "" && !below.startsWith("..")) await rmdir(dir).catch(() => {});
     }
   }
 

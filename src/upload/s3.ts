@@ -104,10 +104,8 @@ export class S3Storage implements Storage {
       const batch = keys.slice(i, i + 1000);
       let out;
       try {
-        out = await this.#client.send(
-          new DeleteObjectsCommand({ Bucket: this.config.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-          { abortSignal: signal },
-        );
+        const command = withContentMd5(new DeleteObjectsCommand({ Bucket: this.config.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+        out = await this.#client.send(command, { abortSignal: signal });
       } catch (error) {
         throw toStorageError(`cannot delete ${batch.length} object(s) from ${this.config.bucket}`, error);
       }
@@ -170,6 +168,25 @@ function clientConfig(config: StorageConfig): S3ClientConfig {
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
   };
+}
+
+/**
+ * DeleteObjects needs Content-MD5 on MinIO, Ceph and other S3 servers ("Missing required header for
+ * this request: Content-Md5"); under `requestChecksumCalculation: WHEN_REQUIRED` the SDK sends only
+ * a CRC32 (aws-sdk-js-v3 issue 6920). The body is the serialized XML, a string, by this step.
+ */
+function withContentMd5(command: DeleteObjectsCommand): DeleteObjectsCommand {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string>; body?: unknown };
+      if (request.headers && (typeof request.body === "string" || request.body instanceof Uint8Array)) {
+        request.headers["content-md5"] = createHash("md5").update(request.body).digest("base64");
+      }
+      return next(args);
+    },
+    { step: "build", name: "deleteObjectsContentMd5" },
+  );
+  return command;
 }
 
 /**

@@ -238,7 +238,7 @@ describe("Kubernetes, sharded overlay", () => {
 describe("alerts and dashboard", () => {
   test("promtool checks the rules and each alert fires on the series it is meant for", async () => {
     const check = await run(["promtool", "check", "rules", join(DEPLOY, "prometheus/camera-recorder.rules.yaml")]);
-    expect(check.stdout + check.stderr).toContain("SUCCESS: 7 rules found");
+    expect(check.stdout + check.stderr).toContain("SUCCESS: 8 rules found");
     expect(check.code).toBe(0);
     const unit = await run(["promtool", "test", "rules", join(DEPLOY, "prometheus/camera-recorder.rules.test.yaml")]);
     expect(unit.stdout + unit.stderr).toContain("SUCCESS");
@@ -251,7 +251,7 @@ describe("alerts and dashboard", () => {
 
   test("every alert of the design document is there", () => {
     const names = YAML.parse(read("prometheus/camera-recorder.rules.yaml")).groups[0].rules.map((r: any) => r.alert);
-    expect(names).toEqual(["CameraOffline", "CameraUploadFailures", "CameraRecorderDiskFilling", "CameraFfmpegRestarting", "CameraReconnecting", "CameraUploadLatencyHigh", "CameraSegmentSizeAnomaly"]);
+    expect(names).toEqual(["CameraOffline", "CameraUploadFailures", "CameraRecorderDiskFilling", "CameraFfmpegRestarting", "CameraReconnecting", "CameraUploadLatencyHigh", "CameraSegmentSizeAnomaly", "CameraRetentionNotRunning"]);
   });
 
   test("the Grafana dashboard queries only metrics the service exports, one row per concern", () => {
@@ -264,6 +264,6 @@ describe("alerts and dashboard", () => {
       const names = [...expr.replace(/\{[^}]*\}|\[[^\]]*\]/g, "").matchAll(/[a-z_][a-z0-9_]*/g)].map((m) => m[0]).filter((n) => !functions.has(n));
       for (const name of names) expect(exported.has(name.replace(/_(bucket|sum|count)$/, "")) ? name : `${name} (in: ${expr})`).toBe(name);
     }
-    expect(dashboard.panels.filter((p: any) => p.type === "row").map((p: any) => p.title)).toEqual(["Streams", "Segments", "Uploads and backlog", "Disk", "Process"]);
+    expect(dashboard.panels.filter((p: any) => p.type === "row").map((p: any) => p.title)).toEqual(["Streams", "Segments", "Uploads and backlog", "Disk", "Storage", "Process"]);
   });
 });
