@@ -1,18 +1,6 @@
-// bun run build: one self-contained executable at dist/camera-recorder.
-import { $ } from "bun";
-
-/** The commit baked into --version: GIT_COMMIT (image builds have no .git), else git, else unknown. */
-async function commit(): Promise<string> {
-  if (process.env.GIT_COMMIT && process.env.GIT_COMMIT !== "unknown") return process.env.GIT_COMMIT;
-  try {
-    return (await $`git rev-parse --short HEAD`.nothrow().quiet()).stdout.toString().trim() || "unknown";
-  } catch {
-    return "unknown"; // no git on this machine
-  }
-}
+// bun run build: one self-contained executable for this machine at dist/camera-recorder.
+import { commit, compile } from "./compile.ts";
 
 const sha = await commit();
-// --no-orphans: when this process dies, even by SIGKILL, Bun ends every process it started, so no
-// ffmpeg outlives the service (see src/recorder/ffmpeg-process.ts).
-await $`bun build --compile --compile-exec-argv=--no-orphans --define=BUILD_COMMIT=${JSON.stringify(sha)} --outfile=dist/camera-recorder src/main.ts`.quiet();
+await compile({ outfile: "dist/camera-recorder", commit: sha });
 console.log(`built dist/camera-recorder (commit ${sha})`);

@@ -1,0 +1,44 @@
+// bun run release: the same program for every box our users own, in dist/release/, with SHA256SUMS.
+// Foreign targets' runtimes come from the npm registry (@oven/bun-<target>@RELEASE_BUN), fetched by Bun.
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { RELEASE_BUN, commit, compile } from "./compile.ts";
+
+/** Release name suffix -> Bun compile target. */
+export const TARGETS = {
+  "linux-x64": "bun-linux-x64",
+  // Nehalem: NAS Atoms and Celerons without AVX2, where the default x64 runtime stops with SIGILL.
+  "linux-x64-baseline": "bun-linux-x64-baseline",
+  "linux-arm64": "bun-linux-arm64",
+  "linux-x64-musl": "bun-linux-x64-musl",
+  "linux-arm64-musl": "bun-linux-arm64-musl",
+} as const;
+
+export const RELEASE_DIR = join(import.meta.dir, "../dist/release");
+export const releaseName = (suffix: keyof typeof TARGETS) => `camera-recorder-${pkg.version}-${suffix}`;
+
+/** sha256sum's format: "<hex>  <name>", names relative, so `sha256sum -c SHA256SUMS` works in the directory. */
+export function sha256sums(dir: string, names: string[]): string {
+  return names.map((name) => `${createHash("sha256").update(readFileSync(join(dir, name))).digest("hex")}  ${name}\n`).join("");
+}
+
+if (import.meta.main) {
+  if (Bun.version !== RELEASE_BUN) {
+    console.error(`release: this is Bun ${Bun.version}; releases are built with Bun ${RELEASE_BUN} (package.json engines.bun), whose runtime every binary embeds`);
+    process.exit(1);
+  }
+  const sha = await commit();
+  rmSync(RELEASE_DIR, { recursive: true, force: true });
+  mkdirSync(RELEASE_DIR, { recursive: true });
+  const names: string[] = [];
+  for (const [suffix, target] of Object.entries(TARGETS) as [keyof typeof TARGETS, string][]) {
+    const name = releaseName(suffix);
+    await compile({ outfile: join(RELEASE_DIR, name), commit: sha, target });
+    names.push(name);
+    console.log(`built dist/release/${name} (${target})`);
+  }
+  writeFileSync(join(RELEASE_DIR, "SHA256SUMS"), sha256sums(RELEASE_DIR, names));
+  console.log(`wrote dist/release/SHA256SUMS for ${readdirSync(RELEASE_DIR).length - 1} binaries (commit ${sha}, Bun ${Bun.version})`);
+}
