@@ -43,7 +43,8 @@ describe("bun run release", () => {
     cpSync(RELEASE_DIR, copy, { recursive: true });
     const victim = join(copy, releaseName("linux-arm64"));
     const bytes = readFileSync(victim);
-    bytes[bytes.length >> 1] ^= 0x01;
+    const middle = bytes.length >> 1;
+    bytes[middle] = bytes[middle]! ^ 0x01;
     writeFileSync(victim, bytes);
     const tampered = await runCommand(["sh", "-c", `cd '${copy}' && sha256sum -c SHA256SUMS`]);
     expect(tampered.stdout).toContain(`${releaseName("linux-arm64")}: FAILED\n`);
