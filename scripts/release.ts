@@ -2,7 +2,7 @@
 // Foreign targets' runtimes come from the npm registry (@oven/bun-<target>@RELEASE_BUN), fetched by Bun.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { RELEASE_BUN, commit, compile } from "./compile.ts";
 
@@ -16,6 +16,12 @@ export const TARGETS = {
   "linux-arm64-musl": "bun-linux-arm64-musl",
 } as const;
 
+/**
+ * Docker's TARGETARCH -> the release binary the container image carries (distroless/cc is glibc). amd64
+ * takes the baseline build: the image runs on every x86-64 box, NAS Atoms included.
+ */
+export const IMAGE_TARGETS: Record<string, keyof typeof TARGETS> = { amd64: "linux-x64-baseline", arm64: "linux-arm64" };
+
 export const RELEASE_DIR = join(import.meta.dir, "../dist/release");
 export const releaseName = (suffix: keyof typeof TARGETS) => `camera-recorder-${pkg.version}-${suffix}`;
 
@@ -24,12 +30,27 @@ export function sha256sums(dir: string, names: string[]): string {
   return names.map((name) => `${createHash("sha256").update(readFileSync(join(dir, name))).digest("hex")}  ${name}\n`).join("");
 }
 
+/** `--image ARCH [OUTFILE]` (the Dockerfile): only the image's binary, at dist/camera-recorder. */
+async function imageBinary(arch: string | undefined, outfile: string, sha: string): Promise<void> {
+  const suffix = arch === undefined ? undefined : IMAGE_TARGETS[arch];
+  if (suffix === undefined) {
+    console.error(`release: no camera-recorder image for architecture '${arch ?? ""}' (built for: ${Object.keys(IMAGE_TARGETS).join(", ")})`);
+    process.exit(2);
+  }
+  await compile({ outfile, commit: sha, target: TARGETS[suffix] });
+  console.log(`built ${outfile} for linux/${arch} (${TARGETS[suffix]}, commit ${sha})`);
+}
+
 if (import.meta.main) {
   if (Bun.version !== RELEASE_BUN) {
     console.error(`release: this is Bun ${Bun.version}; releases are built with Bun ${RELEASE_BUN} (package.json engines.bun), whose runtime every binary embeds`);
     process.exit(1);
   }
   const sha = await commit();
+  if (process.argv[2] === "--image") {
+    await imageBinary(process.argv[3], resolve(process.argv[4] ?? "dist/camera-recorder"), sha);
+    process.exit(0);
+  }
   rmSync(RELEASE_DIR, { recursive: true, force: true });
   mkdirSync(RELEASE_DIR, { recursive: true });
   const names: string[] = [];

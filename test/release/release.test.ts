@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { RELEASE_BUN } from "../../scripts/compile.ts";
-import { RELEASE_DIR, TARGETS, releaseName } from "../../scripts/release.ts";
+import { IMAGE_TARGETS, RELEASE_DIR, TARGETS, releaseName } from "../../scripts/release.ts";
 import { runCommand } from "../fixtures/binary.ts";
 import { elfOf } from "./elf.ts";
 
@@ -63,7 +63,21 @@ describe("bun run release", () => {
     expect(RELEASE_BUN).toMatch(/^\d+\.\d+\.\d+$/);
     expect(pkg.devDependencies["@types/bun"]).toBe(RELEASE_BUN);
     expect(readFileSync(join(ROOT, "scripts/setup.sh"), "utf8")).toContain(`bun@${RELEASE_BUN}`);
-    expect(readFileSync(join(ROOT, "Dockerfile"), "utf8")).toContain(`FROM oven/bun:${RELEASE_BUN}-debian`);
+    expect(readFileSync(join(ROOT, "Dockerfile"), "utf8")).toContain(` oven/bun:${RELEASE_BUN}-debian AS build\n`);
     expect(Bun.version).toBe(RELEASE_BUN);
   });
+
+  test("the image build compiles one binary per Docker TARGETARCH: amd64 the baseline, arm64 the glibc arm64 one; others are refused", async () => {
+    const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+    expect(dockerfile).toContain("FROM --platform=$BUILDPLATFORM oven/bun:");
+    expect(dockerfile).toContain('RUN GIT_COMMIT=$GIT_COMMIT bun scripts/release.ts --image "$TARGETARCH"\n');
+    expect(IMAGE_TARGETS).toEqual({ amd64: "linux-x64-baseline", arm64: "linux-arm64" });
+    const outfile = join(scratch, "image-arm64");
+    const arm64 = await runCommand(["bun", "scripts/release.ts", "--image", "arm64", outfile]);
+    expect(arm64.exitCode).toBe(0);
+    expect(elfOf(outfile)).toEqual({ machine: "aarch64", interpreter: "/lib/ld-linux-aarch64.so.1" });
+    const refused = await runCommand(["bun", "scripts/release.ts", "--image", "riscv64", join(scratch, "image-riscv64")]);
+    expect(refused.stderr).toBe("release: no camera-recorder image for architecture 'riscv64' (built for: amd64, arm64)\n");
+    expect(refused.exitCode).toBe(2);
+  }, 120_000);
 });
