@@ -22,6 +22,12 @@ function envFor(file: string): Record<string, string> {
   return Object.fromEntries(names.map((name) => [name, name.includes("URL") ? "rtsp://u:p@127.0.0.1:554/s" : name.includes("ENDPOINT") ? "http://127.0.0.1:9000" : "x-value"]));
 }
 
+/** "name: 9.0 s, ..." for the report, by ffprobe. */
+async function durations(dir: string, names: string[]): Promise<string> {
+  const each = await Promise.all(names.map(async (name) => `${name.split("/").at(-1)} ${(await runCommand(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", join(dir, name)])).stdout.trim()} s`));
+  return each.join(", ");
+}
+
 const commit = async () => (await runCommand(["git", "rev-parse", "--short", "HEAD"])).stdout.trim();
 const baseEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
 
@@ -80,7 +86,7 @@ for (const { suffix, emulator, cpu } of MACHINES) {
         const probe = await runCommand(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name:format=duration", "-of", "json", last]);
         expect(probe.exitCode).toBe(0);
         const info = JSON.parse(probe.stdout);
-        console.log(`${suffix} demo: ${after.length} segment(s); last ${after.at(-1)}: ${info.format.duration} s, ${info.streams.map((s: { codec_name: string }) => s.codec_name).join("+")}`);
+        console.log(`${suffix} demo: segments ${await durations(join(dir, "demo"), after)}; last ${after.at(-1)}: ${info.streams.map((s: { codec_name: string }) => s.codec_name).join("+")}`);
         expect(info.streams.map((s: { codec_name: string }) => s.codec_name)).toContain("h264");
         expect(Number(info.format.duration)).toBeGreaterThan(0.5);
       } finally {
@@ -123,7 +129,7 @@ describe("container image, linux/arm64", () => {
   const mounts: string[] = [];
   afterAll(async () => {
     for (const mount of mounts.reverse()) await runCommand(["umount", "-l", mount]);
-    for (const dir of ["usr", "lib", "etc", "var", "tmp", "qemu-aarch64-static"]) rmSync(join(rootfs, dir), { recursive: true, force: true });
+    for (const dir of ["usr", "lib", "etc", "var", "tmp", "qemu-aarch64-static", "qemu-ffmpeg"]) rmSync(join(rootfs, dir), { recursive: true, force: true });
   });
 
   test.skipIf(!isRoot)("the assemble step on arm64 Debian yields a filesystem the arm64 binary and ffmpeg run in alone", async () => {
@@ -157,5 +163,24 @@ describe("container image, linux/arm64", () => {
     expect(check.stderr).toBe("");
     expect(check.stdout).toContain('temp_dir = "/var/lib/camera-recorder/spool"');
     expect(check.exitCode).toBe(0);
+
+    // The demo with the root's own arm64 ffmpeg (through a static wrapper that runs it under qemu).
+    if (!Bun.which("cc")) return console.log("no C compiler: the arm64 chroot demo was not run");
+    const wrapper = join(rootfs, "qemu-ffmpeg");
+    expect((await runCommand(["cc", "-static", "-O2", "-o", wrapper, join(import.meta.dir, "qemu-ffmpeg.c")])).exitCode).toBe(0);
+    const demo = track(Bun.spawn(["/usr/sbin/chroot", rootfs, "/qemu-aarch64-static", "-cpu", "cortex-a53", "/usr/local/bin/camera-recorder", "demo", "--dir", "/tmp/rec", "--log-format", "json"], { env: { PATH: "/usr/bin", FFMPEG_PATH: "/qemu-ffmpeg" }, stdout: "pipe", stderr: "pipe" }));
+    const dir = join(rootfs, "tmp/rec/demo");
+    const segments = () => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith(".mp4")).sort() : []);
+    const started = Date.now();
+    await waitFor(`an arm64 demo segment and ${DEMO_MS} ms`, () => segments().length > 0 && Date.now() - started >= DEMO_MS, 120_000);
+    demo.kill("SIGINT");
+    const [code, stdout] = await Promise.all([demo.exited, new Response(demo.stdout).text()]);
+    expect(stdout).toContain('"msg":"ffmpeg started"');
+    expect(stdout).not.toContain("ffmpeg exited unexpectedly");
+    expect(code).toBe(0);
+    const last = join(dir, segments().at(-1)!);
+    const probe = await runCommand(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", last]);
+    console.log(`linux/arm64 image root demo (arm64 ffmpeg): segments ${await durations(dir, segments())}`);
+    expect(Number(probe.stdout)).toBeGreaterThan(0.5);
   }, 300_000);
 });
