@@ -10,13 +10,19 @@ SUDO=""
 
 if ! command -v bun >/dev/null 2>&1; then
   echo "setup: installing bun from npm"
-  $SUDO npm install -g --silent bun@1.4.5
+  # The Bun of package.json's engines.bun: it builds the releases, and its runtime is in every binary.
+  $SUDO npm install -g --silent "bun@$(node -p 'require("./package.json").engines.bun')"
 fi
 
 packages="ffmpeg"
 if [ "${1:-}" = "test" ]; then
   # The fake IP camera (GStreamer RTSP server), promtool for the alert rules, systemd-analyze.
   packages="$packages python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly prometheus systemd"
+fi
+if [ "${1:-}" = "release" ]; then
+  # bun run release:test: the release binaries on emulated CPUs (qemu-user), the musl loader, a C
+  # compiler for the arm64 image root's ffmpeg wrapper and the AVX2 control program.
+  packages="$packages qemu-user-static musl gcc libc6-dev"
 fi
 missing=""
 for package in $packages; do
