@@ -9,7 +9,8 @@ import { RELEASE_BUN, commit, compile } from "./compile.ts";
 /** Release name suffix -> Bun compile target. */
 export const TARGETS = {
   "linux-x64": "bun-linux-x64",
-  // Nehalem: NAS Atoms and Celerons without AVX2, where the default x64 runtime stops with SIGILL.
+  // Nehalem level, for NAS Atoms and Celerons without AVX2, where Bun's x64 runtime has stopped with
+  // SIGILL. (In Bun 1.4.5 the npm packages of the two hold the same executable; a later Bun may not.)
   "linux-x64-baseline": "bun-linux-x64-baseline",
   "linux-arm64": "bun-linux-arm64",
   "linux-x64-musl": "bun-linux-x64-musl",
