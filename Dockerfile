@@ -1,18 +1,23 @@
 # camera-recorder: one self-contained binary, ffmpeg, distroless. No HEALTHCHECK: the
 # orchestrator probes /health (liveness) and /ready (readiness) on port 9090.
+# For linux/amd64 and linux/arm64:
+#   docker buildx build --platform linux/amd64,linux/arm64 -t camera-recorder .
 
-# 1. Build the single executable.
-FROM oven/bun:1.4.5-debian AS build
+# 1. Build the single executable, on the build machine's own platform: Bun cross-compiles for the
+#    image's (TARGETARCH), fetching that platform's runtime from the npm registry.
+FROM --platform=$BUILDPLATFORM oven/bun:1.4.5-debian AS build
+ARG TARGETARCH
 WORKDIR /src
 COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile
 COPY tsconfig.json bunfig.toml ./
-COPY scripts/build.ts scripts/build.ts
+COPY scripts/build.ts scripts/compile.ts scripts/release.ts scripts/
 COPY src ./src
 ARG GIT_COMMIT=unknown
-RUN GIT_COMMIT=$GIT_COMMIT bun run build
+RUN GIT_COMMIT=$GIT_COMMIT bun scripts/release.ts --image "$TARGETARCH"
 
-# 2. Assemble the runtime filesystem: binary, ffmpeg and exactly their shared libraries.
+# 2. Assemble the runtime filesystem: binary, ffmpeg and exactly their shared libraries, on the
+#    image's platform (Debian's ffmpeg for amd64 or arm64; buildx emulates a foreign one).
 #    The same script is run by the tests, which start the binary inside its output with chroot.
 FROM debian:12-slim AS assemble
 RUN apt-get update \

@@ -9,10 +9,12 @@ set -eu
 cd "$(dirname "$0")/.."
 started=$(date +%s)
 
-BUN_VERSION=1.4.5
+# The Bun of package.json's engines.bun: it builds the releases, and its runtime is in every binary.
+BUN_VERSION=$(node -p 'require("./package.json").engines.bun')
 
 # The Debian packages: one per line, "package  profile  commands it provides  # who needs it".
-# profile: "run" (always) or "test" (setup.sh test). Commands listed are checked after installing.
+# profile: "run" (always), "test" (setup.sh test) or "release" (setup.sh release, for release:test).
+# Commands listed are checked after installing.
 PACKAGES='
 ffmpeg                       run   ffmpeg,ffprobe   # records every camera; the tests probe and decode segments with ffprobe/ffmpeg
 python3-gi                   test  -                # the fake IP camera (test/fixtures/fake-camera.py) is a Python GStreamer program
@@ -26,12 +28,16 @@ prometheus                   test  promtool         # test/deploy: promtool chec
 systemd                      test  systemd-analyze  # test/deploy: systemd-analyze verifies the unit file
 faketime                     test  faketime         # clock tests: the binary under a shifted wall clock
 chromium                     test  chromium         # browser tests of the web UI
+qemu-user-static             release qemu-aarch64-static,qemu-x86_64-static  # bun run release:test: release binaries on emulated CPUs
+musl                         release -              # release:test: the musl loader accepts the musl binaries
+gcc                          release gcc            # release:test: the ffmpeg wrapper of the arm64 image root, the AVX2 control program
+libc6-dev                    release -              # release:test: headers for those
 '
 
 profile="${1:-run}"
 case "$profile" in
-  run | test) ;;
-  *) echo "usage: sh scripts/setup.sh [test]" >&2; exit 2 ;;
+  run | test | release) ;;
+  *) echo "usage: sh scripts/setup.sh [test|release]" >&2; exit 2 ;;
 esac
 
 SUDO=""
@@ -52,12 +58,12 @@ step() {
   }
 }
 
-# The packages for this profile: "run" ones always, "test" ones with "test".
+# The packages for this profile: "run" ones always, plus those of the profile asked for.
 wanted() {
-  echo "$PACKAGES" | sed 's/#.*//' | awk -v profile="$profile" 'NF >= 2 && ($2 == "run" || profile == "test") { print $1 }'
+  echo "$PACKAGES" | sed 's/#.*//' | awk -v profile="$profile" 'NF >= 2 && ($2 == "run" || $2 == profile) { print $1 }'
 }
 commands() {
-  echo "$PACKAGES" | sed 's/#.*//' | awk -v profile="$profile" 'NF >= 3 && $3 != "-" && ($2 == "run" || profile == "test") { print $3 }' | tr ',' ' '
+  echo "$PACKAGES" | sed 's/#.*//' | awk -v profile="$profile" 'NF >= 3 && $3 != "-" && ($2 == "run" || $2 == profile) { print $3 }' | tr ',' ' '
 }
 
 # bun, from npm (works with Debian's npm 9 / node 18 and newer): its postinstall puts the binary
