@@ -4,6 +4,7 @@ import type { Config } from "./config/schema.ts";
 import { describe } from "./errors.ts";
 import { Metrics } from "./http/metrics.ts";
 import { createHandler, startHttpServer } from "./http/server.ts";
+import { statusRoutes } from "./http/status-page.ts";
 import type { Logger } from "./log.ts";
 import type { Source } from "./recorder/ffmpeg-args.ts";
 import { locateFfmpeg } from "./recorder/ffmpeg-path.ts";
@@ -14,6 +15,8 @@ import { Housekeeper } from "./spool/housekeeper.ts";
 import { SpoolLock } from "./spool/lock.ts";
 import { endOrphanedFfmpeg } from "./spool/orphans.ts";
 import { Spool } from "./spool/spool.ts";
+import { latestSegment } from "./spool/latest-segment.ts";
+import { spoolSpans } from "./spool/spool-spans.ts";
 import { createStorage } from "./upload/create-storage.ts";
 import { Uploader } from "./upload/uploader.ts";
 import { VERSION } from "./version.ts";
@@ -61,11 +64,13 @@ export class Service {
     if (orphans.length > 0) log.warn(`ended ${orphans.length} ffmpeg process(es) of an earlier instance still writing into the spool`, { pids: orphans });
     await this.#spool.prepare(cameraIds);
 
+    const pressureRatio = Number(process.env.CAMERA_RECORDER_DISK_PRESSURE_RATIO ?? 0.9);
+    const minFreeBytes = Number(process.env.CAMERA_RECORDER_MIN_FREE_MB ?? 512) * 1024 * 1024;
     const housekeeper = new Housekeeper({
       spool: this.#spool, cameraIds, clock, log,
       retentionMs: config.recording.local_retention_minutes * 60_000,
-      pressureRatio: Number(process.env.CAMERA_RECORDER_DISK_PRESSURE_RATIO ?? 0.9),
-      minFreeBytes: Number(process.env.CAMERA_RECORDER_MIN_FREE_MB ?? 512) * 1024 * 1024,
+      pressureRatio,
+      minFreeBytes,
       intervalMs: 10_000,
     });
     this.#housekeeper = housekeeper;
@@ -80,7 +85,18 @@ export class Service {
     await housekeeper.start();
     await uploader.start();
     // Only now: /health and the queue metrics must not report an empty backlog before the spool is read.
-    this.#server = startHttpServer(config.service.metrics_host, config.service.metrics_port, createHandler({ metrics, snapshot: () => this.snapshot() }));
+    // Status page (issue #18). TEMPORARY for the ui branch: `spans` reads the local spool; at merge,
+    // the lead wires the footage helper's spans function (storage), and the recordings routes.
+    const spool = this.#spool;
+    const app = config.service.ui_password === undefined ? undefined : {
+      credentials: { user: config.service.ui_user, password: config.service.ui_password },
+      routes: statusRoutes({
+        snapshot: () => this.snapshot(), latest: (id) => latestSegment(spool, id), spans: (id, from, to) => spoolSpans(spool, id, from, to),
+        ffmpegPath, storage: storage.target, pressureRatio, minFreeBytes,
+        timezone: config.recording.timezone === "local" ? Intl.DateTimeFormat().resolvedOptions().timeZone : config.recording.timezone,
+      }),
+    };
+    this.#server = startHttpServer(config.service.metrics_host, config.service.metrics_port, createHandler({ metrics, snapshot: () => this.snapshot(), app }));
     const observer: RecorderObserver = {
       connected: (id, up) => metrics.connected(id, up),
       ffmpegRestarted: (id) => metrics.ffmpegRestarted(id),

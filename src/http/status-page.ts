@@ -1,0 +1,103 @@
+import { redactUrl } from "../config/redact.ts";
+import { describe } from "../errors.ts";
+import type { LatestSegment } from "../spool/latest-segment.ts";
+import type { AppRoute } from "./app.ts";
+import type { ServiceSnapshot } from "./health.ts";
+import { statusModel, TIMELINE_MS, type Span, type SpansSource, type StatusModel } from "./status-model.ts";
+import { Thumbnails } from "./thumbnails.ts";
+import { cameraCard, esc, pageTitle, serviceSection, summary } from "./ui/render.ts";
+import { PAGE_CSS, PAGE_SCRIPT, PAGE_TEMPLATE } from "./ui/assets.ts";
+
+export interface StatusDeps {
+  snapshot(): ServiceSnapshot;
+  /** The newest finished segment of a camera in the spool (src/spool/latest-segment.ts). */
+  latest(cameraId: string): Promise<LatestSegment | undefined>;
+  /** Recorded spans of a camera in a time range: the recordings API's source. */
+  spans: SpansSource;
+  ffmpegPath: string;
+  /** Storage.target: endpoint and bucket, or path; never a credential. */
+  storage: string;
+  /** recording.disk_pressure_ratio and min_free_mb (in bytes): shown beside the disk use. */
+  pressureRatio: number;
+  minFreeBytes: number;
+  /** IANA time zone the page shows times in. */
+  timezone: string;
+}
+
+/** Spans come from storage listings: asked at most this often per camera, whatever the page count. */
+const SPANS_TTL_MS = 30_000;
+
+/** `GET /`, `GET /api/cameras` and `GET /api/cameras/ID/latest.jpg`; the server puts them behind Basic auth. */
+export function statusRoutes(deps: StatusDeps): AppRoute[] {
+  const thumbnails = new Thumbnails({ ffmpegPath: deps.ffmpegPath, latest: deps.latest });
+  const spans = cachedSpans(deps.spans);
+  const model = async (): Promise<StatusModel> => {
+    const s = deps.snapshot();
+    const ids = s.cameras.map((c) => c.id);
+    const [latest, timelines] = await Promise.all([
+      Promise.all(ids.map((id) => deps.latest(id).catch(() => undefined))),
+      Promise.all(ids.map((id) => spans(id, s.nowMs))),
+    ]);
+    return statusModel(s, {
+      storage: deps.storage,
+      pressureRatio: deps.pressureRatio,
+      minFreeBytes: deps.minFreeBytes,
+      timezone: deps.timezone,
+      latest: Object.fromEntries(ids.map((id, i) => [id, latest[i]])),
+      timelines: Object.fromEntries(ids.map((id, i) => [id, timelines[i]!])),
+    });
+  };
+  return [
+    { path: /^\/$/, handler: async () => page(await model()) },
+    { path: /^\/api\/cameras$/, handler: async () => Response.json(await model(), { headers: { "cache-control": "no-store" } }) },
+    {
+      path: /^\/api\/cameras\/(?<id>[^/]+)\/latest\.jpg$/,
+      handler: async (req, { id }) => {
+        const cameraId = decodeURIComponent(id!);
+        if (!deps.snapshot().cameras.some((c) => c.id === cameraId)) return notFound("unknown_camera", `no camera with id ${cameraId}`);
+        const thumb = await thumbnails.get(cameraId);
+        if (!thumb.ok) return thumb.reason === "no_segment" ? notFound(thumb.reason, thumb.message) : Response.json({ error: "thumbnail_failed", message: thumb.message }, { status: 503, headers: { "cache-control": "no-store" } });
+        const etag = `"${thumb.segment}"`;
+        // The page asks with ?segment=<start of the newest segment>: that URL's picture never changes.
+        const pinned = new URL(req.url).searchParams.get("segment") === thumb.segment.split("_")[1];
+        const headers = { etag, "cache-control": pinned ? "private, max-age=86400, immutable" : "private, no-cache", "content-type": "image/jpeg" };
+        if (req.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+        return new Response(thumb.jpeg, { headers });
+      },
+    },
+  ];
+}
+
+function page(model: StatusModel): Response {
+  const tz = model.service.timezone;
+  const fill: Record<string, string> = {
+    title: esc(pageTitle(model)),
+    css: PAGE_CSS,
+    tz: esc(tz),
+    summary: summary(model),
+    service: serviceSection(model.service, tz),
+    cameras: model.cameras.map((c) => cameraCard(c, tz)).join("\n"),
+    js: PAGE_SCRIPT,
+  };
+  const html = PAGE_TEMPLATE.replace(/\{\{(\w+)\}\}/g, (_, name: string) => fill[name] ?? "");
+  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
+}
+
+function notFound(error: string, message: string): Response {
+  return Response.json({ error, message }, { status: 404, headers: { "cache-control": "no-store" } });
+}
+
+/** The last 24 h of spans per camera, asked again after SPANS_TTL_MS; a failure shows as the timeline's error. */
+function cachedSpans(source: SpansSource): (cameraId: string, nowMs: number) => Promise<{ spans: Span[]; error?: string }> {
+  const cache = new Map<string, { atMs: number; value: Promise<{ spans: Span[]; error?: string }> }>();
+  return (cameraId, nowMs) => {
+    const hit = cache.get(cameraId);
+    if (hit && nowMs - hit.atMs < SPANS_TTL_MS) return hit.value;
+    const value = source(cameraId, nowMs - TIMELINE_MS, nowMs).then(
+      (spans) => ({ spans }),
+      (error) => ({ spans: [], error: redactUrl(describe(error)) }),
+    );
+    cache.set(cameraId, { atMs: nowMs, value });
+    return value;
+  };
+}
