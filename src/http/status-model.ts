@@ -33,6 +33,8 @@ const WORDS: Record<string, { label: string; level: Level }> = {
 };
 
 export const TIMELINE_MS = 24 * 3600_000;
+/** A cut between two segments is not a gap. */
+const JOIN_MS = 2000;
 
 export interface CameraStatus {
   id: string;
@@ -92,7 +94,10 @@ const ageSecs = (now: number, ms: number | undefined) => (ms === undefined ? nul
 
 export function cameraStatus(c: CameraSnapshot, s: ServiceSnapshot, extras: StatusExtras): CameraStatus {
   const now = s.nowMs;
-  const status = c.state === "backing_off" && c.lastFailure ? c.lastFailure.kind : c.state;
+  // A retry after a failure keeps showing that failure, so the page does not flicker to
+  // "Connecting" and back at each attempt.
+  const failing = (c.state === "backing_off" || c.state === "connecting") && c.lastFailure !== undefined;
+  const status = failing ? c.lastFailure!.kind : c.state;
   const words = WORDS[status] ?? { label: status.replaceAll("_", " "), level: "warn" as Level };
   const latest = extras.latest[c.id];
   const backlog = s.backlog.byCamera[c.id];
@@ -104,7 +109,7 @@ export function cameraStatus(c: CameraSnapshot, s: ServiceSnapshot, extras: Stat
     status,
     label: words.label,
     level: words.level,
-    reason: c.state === "recording" ? null : (c.lastFailure?.message ?? (c.state === "connecting" ? "connecting to the camera" : null)),
+    reason: failing ? `${c.lastFailure!.message}${c.state === "connecting" ? " · trying again now" : ""}` : c.state === "connecting" ? "connecting to the camera" : null,
     since: iso(c.sinceMs),
     last_segment_end: latest ? iso(latest.endMs) : null,
     last_segment_age_secs: ageSecs(now, latest?.endMs),
@@ -114,12 +119,28 @@ export function cameraStatus(c: CameraSnapshot, s: ServiceSnapshot, extras: Stat
     timeline: {
       from: iso(fromMs),
       to: iso(now),
-      spans: timeline.spans
+      spans: withLatest(timeline.spans, latest)
         .filter((span) => span.endMs > fromMs && span.startMs < now)
         .map((span) => ({ start: iso(Math.max(span.startMs, fromMs)), end: iso(Math.min(span.endMs, now)) })),
       error: timeline.error ?? null,
     },
   };
+}
+
+/**
+ * The spans source may be behind (cached, or storage that has not got the newest upload yet): the
+ * newest finished segment in the spool joins the spans, so the timeline's right end is live.
+ */
+function withLatest(spans: Span[], latest: LatestSegment | undefined): Span[] {
+  if (!latest) return spans;
+  const all = [...spans, { startMs: latest.startMs, endMs: latest.endMs }].sort((a, b) => a.startMs - b.startMs);
+  const merged: Span[] = [];
+  for (const span of all) {
+    const last = merged.at(-1);
+    if (last && span.startMs - last.endMs <= JOIN_MS) last.endMs = Math.max(last.endMs, span.endMs);
+    else merged.push({ startMs: span.startMs, endMs: span.endMs });
+  }
+  return merged;
 }
 
 /** Everything the status page shows, as plain data: the page renders it and /api/cameras sends it. */

@@ -19,10 +19,11 @@ export function renderKit() {
     return `${Math.floor(secs / 86400)} d ${Math.floor((secs % 86400) / 3600)} h`;
   }
 
+  // Binary multiples, as min_free_mb and part_size_mb are counted.
   function fmtBytes(n: number): string {
     const units = ["B", "KB", "MB", "GB", "TB"];
     let i = 0;
-    while (n >= 1000 && i < units.length - 1) (n /= 1000), i++;
+    while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
     return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`;
   }
 
@@ -77,7 +78,7 @@ export function renderKit() {
   <p class="state"><span class="badge">${GLYPH[c.level]} ${esc(c.label)}</span> <small>since ${fmtTime(c.since, timeZone)}</small></p>
   ${c.reason ? `<p class="reason">${esc(c.reason)}</p>` : ""}
   <dl class="facts"><div class="fact"><dt>Last segment</dt><dd>${last}</dd></div>
-  <div class="fact"><dt>Reconnects since start</dt><dd>${c.reconnects_since_start}</dd></div>
+  <div class="fact"><dt>Reconnects</dt><dd>${c.reconnects_since_start} since start</dd></div>
   <div class="fact"><dt>Waiting for upload</dt><dd>${backlog}</dd></div></dl>`;
   }
 
@@ -92,11 +93,18 @@ export function renderKit() {
         return `<span class="rec" style="left:${pct(a)}%;width:max(2px,${(Number(pct(z)) - Number(pct(a))).toFixed(3)}%)" title="Recorded ${fmtTime(s.start, timeZone)}–${fmtTime(s.end, timeZone)}"></span>`;
       })
       .join("");
-    const ticks = [0, 6, 12, 18, 24].map((h) => `<span style="left:${(h / 24) * 100}%">${h === 24 ? "now" : fmtTime(new Date(from + h * 3600_000).toISOString(), timeZone)}</span>`).join("");
+    // Marks at 00:00, 06:00, 12:00 and 18:00 in the page's time zone, found from the minute past the hour.
+    const firstMinute = Math.ceil(from / 60_000) * 60_000;
+    const firstHour = firstMinute + ((60 - Number(fmtTime(new Date(firstMinute).toISOString(), timeZone).slice(3, 5))) % 60) * 60_000;
+    const marks = Array.from({ length: 24 }, (_, k) => firstHour + k * 3600_000)
+      .map((t) => ({ t, label: fmtTime(new Date(t).toISOString(), timeZone) }))
+      .filter(({ t, label }) => t < to - 3600_000 && t > from + 4 * 3600_000 && Number(label.slice(0, 2)) % 6 === 0);
+    const lines = marks.map(({ t }) => `<i class="mark" style="left:${pct(t)}%"></i>`).join("");
+    const ticks = `<span style="left:0">24 h ago</span>${marks.map(({ t, label }) => `<span style="left:${pct(t)}%">${label}</span>`).join("")}<span style="left:100%">now</span>`;
     const total = c.timeline.spans.reduce((sum, s) => sum + Date.parse(s.end) - Date.parse(s.start), 0);
     const caption = c.timeline.error ? `<small class="err">timeline unavailable: ${esc(c.timeline.error)}</small>`
-      : `<small>${fmtAge(Math.round(total / 1000))} recorded in the last 24 h${c.timeline.spans.length ? " · click to play" : ""}</small>`;
-    return `<div class="track" tabindex="0" role="button" data-camera="${esc(c.id)}" data-from="${from}" data-to="${to}" data-spans="${esc(JSON.stringify(c.timeline.spans.map((s) => [Date.parse(s.start), Date.parse(s.end)])))}" aria-label="Recordings of ${esc(c.name)} in the last 24 hours: solid is recorded, hatched is a gap; Enter plays the last minute">${spans}<span class="cursor" hidden></span></div>
+      : `<small><i class="key rec"></i> recorded ${fmtAge(Math.round(total / 1000))} · <i class="key gap"></i> no recording${c.timeline.spans.length ? " · click a time to play it" : ""}</small>`;
+    return `<div class="track" tabindex="0" role="button" data-camera="${esc(c.id)}" data-from="${from}" data-to="${to}" data-spans="${esc(JSON.stringify(c.timeline.spans.map((s) => [Date.parse(s.start), Date.parse(s.end)])))}" aria-label="Recordings of ${esc(c.name)} in the last 24 hours: solid is recorded, hatched is a gap; Enter plays the last minute">${lines}${spans}<span class="cursor" hidden></span></div>
   <div class="ticks" aria-hidden="true">${ticks}</div>${caption}`;
   }
 
