@@ -53,7 +53,12 @@ export function statusRoutes(deps: StatusDeps): AppRoute[] {
     {
       path: /^\/api\/cameras\/(?<id>[^/]+)\/latest\.jpg$/,
       handler: async (req, { id }) => {
-        const cameraId = decodeURIComponent(id!);
+        let cameraId: string;
+        try {
+          cameraId = decodeURIComponent(id!);
+        } catch {
+          return notFound("unknown_camera", "the camera id in the path is not valid");
+        }
         if (!deps.snapshot().cameras.some((c) => c.id === cameraId)) return notFound("unknown_camera", `no camera with id ${cameraId}`);
         const thumb = await thumbnails.get(cameraId);
         if (!thumb.ok) return thumb.reason === "no_segment" ? notFound(thumb.reason, thumb.message) : Response.json({ error: "thumbnail_failed", message: thumb.message }, { status: 503, headers: { "cache-control": "no-store" } });

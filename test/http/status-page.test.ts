@@ -192,6 +192,7 @@ describe("routes", () => {
     const ffmpeg = countingFfmpeg(scratch("cr-ffmpeg-"));
     const { get, addSegment } = await fixture({ ffmpegPath: ffmpeg.path });
     expect(await (await get("/api/cameras/nope/latest.jpg")).json()).toEqual({ error: "unknown_camera", message: "no camera with id nope" });
+    expect(await (await get("/api/cameras/%E0%A4%A/latest.jpg")).json()).toEqual({ error: "unknown_camera", message: "the camera id in the path is not valid" });
     const none = await get("/api/cameras/good/latest.jpg");
     expect(none.status).toBe(404);
     expect(await none.json()).toEqual({ error: "no_segment", message: "camera good has no finished segment yet" });

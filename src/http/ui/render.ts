@@ -103,7 +103,7 @@ export function renderKit() {
     const ticks = `<span style="left:0">24 h ago</span>${marks.map(({ t, label }) => `<span style="left:${pct(t)}%">${label}</span>`).join("")}<span style="left:100%">now</span>`;
     const total = c.timeline.spans.reduce((sum, s) => sum + Date.parse(s.end) - Date.parse(s.start), 0);
     const caption = c.timeline.error ? `<small class="err">timeline unavailable: ${esc(c.timeline.error)}</small>`
-      : `<small><i class="key rec"></i> recorded ${fmtAge(Math.round(total / 1000))} · <i class="key gap"></i> no recording${c.timeline.spans.length ? " · click a time to play it" : ""}</small>`;
+      : `<small><i class="key rec"></i> ${total > 0 ? `recorded ${fmtAge(Math.round(total / 1000))}` : "nothing recorded in 24 h"} · <i class="key gap"></i> no recording${c.timeline.spans.length ? " · click a time to play it" : ""}</small>`;
     return `<div class="track" tabindex="0" role="button" data-camera="${esc(c.id)}" data-from="${from}" data-to="${to}" data-spans="${esc(JSON.stringify(c.timeline.spans.map((s) => [Date.parse(s.start), Date.parse(s.end)])))}" aria-label="Recordings of ${esc(c.name)} in the last 24 hours: solid is recorded, hatched is a gap; Enter plays the last minute">${lines}${spans}<span class="cursor" hidden></span></div>
   <div class="ticks" aria-hidden="true">${ticks}</div>${caption}`;
   }
