@@ -10,7 +10,7 @@ export interface Span {
 }
 
 /** Where the timeline's spans come from: injected, so the page does not care whether storage or spool answers. */
-export type SpansSource = (cameraId: string, fromMs: number, toMs: number) => Promise<Span[]>;
+export type SpansSource = (cameraId: string, fromMs: number, toMs: number, signal?: AbortSignal) => Promise<Span[]>;
 
 export type Level = "ok" | "warn" | "bad";
 

@@ -26,6 +26,8 @@ export interface StatusDeps {
 
 /** Spans come from storage listings: asked at most this often per camera, whatever the page count. */
 const SPANS_TTL_MS = 30_000;
+/** A storage that does not answer must not hold the page: its timeline says so instead. */
+const SPANS_TIMEOUT_MS = 5000;
 
 /** `GET /`, `GET /api/cameras` and `GET /api/cameras/ID/latest.jpg`; the server puts them behind Basic auth. */
 export function statusRoutes(deps: StatusDeps): AppRoute[] {
@@ -98,7 +100,9 @@ function cachedSpans(source: SpansSource): (cameraId: string, nowMs: number) => 
   return (cameraId, nowMs) => {
     const hit = cache.get(cameraId);
     if (hit && nowMs - hit.atMs < SPANS_TTL_MS) return hit.value;
-    const value = source(cameraId, nowMs - TIMELINE_MS, nowMs).then(
+    const signal = AbortSignal.timeout(SPANS_TIMEOUT_MS);
+    const late = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(new Error(`no answer within ${SPANS_TIMEOUT_MS / 1000} s`)), { once: true }));
+    const value = Promise.race([source(cameraId, nowMs - TIMELINE_MS, nowMs, signal), late]).then(
       (spans) => ({ spans }),
       (error) => ({ spans: [], error: redactUrl(describe(error)) }),
     );

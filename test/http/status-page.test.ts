@@ -188,6 +188,16 @@ describe("routes", () => {
     expect(calls).toBe(2); // two cameras, once each, for both requests
   });
 
+  test("a spans source that does not answer: the page comes anyway, its timeline says why", async () => {
+    let signal: AbortSignal | undefined;
+    const { get } = await fixture({ spans: (_id, _from, _to, s) => ((signal = s), new Promise(() => {})) });
+    const started = Date.now();
+    const body: any = await (await get("/api/cameras")).json();
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(body.cameras[0].timeline.error).toBe("no answer within 5 s");
+    expect(signal?.aborted).toBe(true);
+  });
+
   test("thumbnails: a JPEG of the newest segment, made once per segment, revalidated by ETag; 404 with a reason without one", async () => {
     const ffmpeg = countingFfmpeg(scratch("cr-ffmpeg-"));
     const { get, addSegment } = await fixture({ ffmpegPath: ffmpeg.path });
