@@ -172,7 +172,9 @@ test("the page tells each camera's state in words, shows a decoded thumbnail, an
   // HTML, CSS and script all in one response, no outside resources.
   expect(html.length).toBeLessThan(50_000);
   expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
-  console.log(`status page weight: ${html.length} bytes (4 cameras)`);
+  const zipped = await fetch(`http://127.0.0.1:${service.port}/`, { headers: { authorization: `Basic ${btoa(`admin:${UI_PASSWORD}`)}`, "accept-encoding": "gzip" }, decompress: false } as RequestInit);
+  expect(zipped.headers.get("content-encoding")).toBe("gzip");
+  console.log(`status page weight: ${html.length} bytes, ${(await zipped.arrayBuffer()).byteLength} gzipped (4 cameras)`);
   await late.stop();
 }, 150_000);
 

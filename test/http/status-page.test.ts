@@ -160,6 +160,20 @@ describe("routes", () => {
     expect(html.length).toBeLessThan(50_000);
   });
 
+  test("gzipped for a browser that takes it", async () => {
+    const { get } = await fixture();
+    for (const path of ["/", "/api/cameras"]) {
+      const plain = await (await get(path)).text();
+      const response = await get(path, { ...AUTH, "accept-encoding": "gzip, deflate, br" });
+      expect(response.headers.get("content-encoding")).toBe("gzip");
+      expect(response.headers.get("vary")).toBe("accept-encoding");
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      // fetch-style Response does not inflate by itself here: undo it to compare.
+      const text = new TextDecoder().decode(bytes[0] === 0x1f ? Bun.gunzipSync(bytes) : bytes);
+      expect(text.replace(/"now":"[^"]+"|"uptime_secs":\d+/g, "")).toBe(plain.replace(/"now":"[^"]+"|"uptime_secs":\d+/g, ""));
+    }
+  });
+
   test("the page's script parses: the shared render functions arrive in the browser as valid JavaScript", () => {
     expect(() => new Bun.Transpiler({ loader: "js" }).transformSync(PAGE_SCRIPT)).not.toThrow();
     expect(PAGE_SCRIPT).toStartWith("const { esc, fmtAge, fmtBytes, fmtTime, pageTitle, summary, serviceSection, cameraThumb, cameraInfo, cameraTimeline, cameraCard } = (function renderKit()");

@@ -20,16 +20,26 @@ async function refresh() {
   }
 }
 
+// Only what changed is replaced: a screen reader does not hear the same summary every 5 s.
+const rendered = new WeakMap();
+function set(element, html) {
+  if (rendered.get(element) === html) return;
+  rendered.set(element, html);
+  element.innerHTML = html;
+}
+
 function apply(model) {
   document.title = pageTitle(model);
-  $("summary").innerHTML = summary(model);
-  $("service").innerHTML = serviceSection(model.service, tz);
+  set($("summary"), summary(model));
+  set($("service"), serviceSection(model.service, tz));
   for (const c of model.cameras) {
     const card = $(`cam-${c.id}`);
     if (!card) continue;
     card.className = `cam lvl-${c.level}`;
-    card.querySelector(".info").innerHTML = cameraInfo(c, tz);
-    card.querySelector(".timeline").innerHTML = cameraTimeline(c, tz);
+    set(card.querySelector(".info"), cameraInfo(c, tz));
+    const timeline = card.querySelector(".timeline");
+    // Not under a keyboard user's focus: replacing the track would drop it.
+    if (!timeline.contains(document.activeElement)) set(timeline, cameraTimeline(c, tz));
     const thumb = card.querySelector(".thumb");
     const src = c.thumbnail ?? "";
     if (thumb.dataset.src !== src) {
