@@ -90,7 +90,7 @@ export function renderKit() {
       .map((s) => {
         const a = Date.parse(s.start);
         const z = Date.parse(s.end);
-        return `<span class="rec" style="left:${pct(a)}%;width:max(2px,${(Number(pct(z)) - Number(pct(a))).toFixed(3)}%)" title="Recorded ${fmtTime(s.start, timeZone)}–${fmtTime(s.end, timeZone)}"></span>`;
+        return `<span class="rec" style="left:min(${pct(a)}%,calc(100% - 3px));width:max(3px,${(Number(pct(z)) - Number(pct(a))).toFixed(3)}%)" title="Recorded ${fmtTime(s.start, timeZone)}–${fmtTime(s.end, timeZone)}"></span>`;
       })
       .join("");
     // Marks at 00:00, 06:00, 12:00 and 18:00 in the page's time zone, found from the minute past the hour.
