@@ -29,7 +29,7 @@ export interface BacklogSnapshot {
   segments: number;
   bytes: number;
   oldestStartMs?: number;
-  byCamera: Record<string, { segments: number; bytes: number }>;
+  byCamera: Record<string, { segments: number; bytes: number; oldestStartMs?: number }>;
   inFlight: number;
   retryAtMs?: number;
   lastError?: string;
@@ -104,6 +104,7 @@ export class Uploader {
       const camera = (byCamera[segment.cameraId] ??= { segments: 0, bytes: 0 });
       camera.segments++;
       camera.bytes += segment.bytes;
+      camera.oldestStartMs = Math.min(camera.oldestStartMs ?? Infinity, segment.startMs);
       bytes += segment.bytes;
       oldestStartMs = Math.min(oldestStartMs ?? Infinity, segment.startMs);
     }
