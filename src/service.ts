@@ -2,7 +2,9 @@ import type { Server } from "bun";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config/schema.ts";
 import { describe } from "./errors.ts";
+import { footageDeps } from "./footage/find-segments.ts";
 import { Metrics } from "./http/metrics.ts";
+import { recordingsRoutes } from "./http/recordings-api.ts";
 import { createHandler, startHttpServer } from "./http/server.ts";
 import type { Logger } from "./log.ts";
 import type { Source } from "./recorder/ffmpeg-args.ts";
@@ -80,7 +82,10 @@ export class Service {
     await housekeeper.start();
     await uploader.start();
     // Only now: /health and the queue metrics must not report an empty backlog before the spool is read.
-    this.#server = startHttpServer(config.service.metrics_host, config.service.metrics_port, createHandler({ metrics, snapshot: () => this.snapshot() }));
+    const uiPassword = config.service.ui_password;
+    const app = uiPassword ? { credentials: { user: config.service.ui_user, password: uiPassword }, routes: recordingsRoutes(footageDeps(config, ffmpegPath, storage), { log }) } : undefined;
+    const onUnauthorized = (user: string | undefined) => log.warn("rejected a status page or API request: wrong user or password", { user: user ?? "" });
+    this.#server = startHttpServer(config.service.metrics_host, config.service.metrics_port, createHandler({ metrics, snapshot: () => this.snapshot(), app, onUnauthorized }));
     const observer: RecorderObserver = {
       connected: (id, up) => metrics.connected(id, up),
       ffmpegRestarted: (id) => metrics.ffmpegRestarted(id),
