@@ -45,7 +45,7 @@ export function footageDeps(config: Config, ffmpegPath: string, storage: Storage
   };
 }
 
-const HEAD_CONCURRENCY = 16;
+const HEAD_CONCURRENCY = 32;
 
 /**
  * The segments of a camera that overlap `range`, oldest first, one per start time.

@@ -81,13 +81,10 @@ export function formatWall(ms: number, timezone: string): string {
   return `${t.year}-${t.month}-${t.day} ${t.hour}:${t.minute}:${t.second}`;
 }
 
-/** `17s`, `15min`, `2h5min`, `1h0min3s`: whole seconds, the short form for names and lines. */
+/** `17s`, `15min`, `2h`, `1h5min3s`: whole seconds, the short form for file names and lines. */
 export function formatLength(ms: number): string {
   const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const min = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h === 0 && min === 0) return `${s}s`;
-  if (h === 0) return s === 0 ? `${min}min` : `${min}min${s}s`;
-  return `${h}h${min}min${s === 0 ? "" : `${s}s`}`;
+  if (total === 0) return "0s";
+  const parts: Array<[number, string]> = [[Math.floor(total / 3600), "h"], [Math.floor((total % 3600) / 60), "min"], [total % 60, "s"]];
+  return parts.filter(([n]) => n > 0).map(([n, unit]) => `${n}${unit}`).join("");
 }
