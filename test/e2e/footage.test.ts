@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { chromium } from "playwright-core";
 import { listProcesses } from "../../src/spool/orphans.ts";
 import { BINARY, runBinary, runCommand } from "../fixtures/binary.ts";
@@ -143,6 +143,26 @@ describe("export", () => {
     expect(Math.abs(secs - expectedSecs)).toBeLessThan(1.1);
     expect(await decodeErrors(join(cwd, files[0]!))).toBe("");
   });
+
+  test("2 hours: progress on stderr, written under a temporary name and renamed, moov at the front", async () => {
+    const out = join(scratch("cr-long-"), "long.mp4");
+    const proc = Bun.spawn([BINARY, "export", "--config", configFile, "--camera", "long", "--from", iso(longStartMs), "--to", iso(longStartMs + 7_200_000), "-o", out], {
+      env: { PATH: process.env.PATH, UI_PASSWORD },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const stderr = new Response(proc.stderr).text();
+    const part = await waitFor("the temporary file", () => readdirSync(dirname(out)).find((n) => n.startsWith(".long.mp4.") && n.endsWith(".part")), 30_000, 20);
+    expect(existsSync(out)).toBe(false);
+    expect(await proc.exited).toBe(0);
+    expect(await stderr).toMatch(/^exporting: \d+ s of 7200 s$/m);
+    expect(readdirSync(dirname(out))).toEqual(["long.mp4"]);
+    expect(part).toMatch(/^\.long\.mp4\.\d+\.part$/);
+    const head = readFileSync(out).subarray(0, 64);
+    expect(head.toString("latin1", 4, 8)).toBe("ftyp");
+    expect(head.toString("latin1", head.readUInt32BE(0) + 4, head.readUInt32BE(0) + 8)).toBe("moov");
+    expect(Math.abs((await videoSecs(out)) - 7200)).toBeLessThan(2);
+  }, 120_000);
 
   test("bad input is exit 2 naming the flag; nothing recorded is exit 1", async () => {
     const t = iso(firstRun[1]!.startMs);
