@@ -64,6 +64,13 @@ export function recordingsRoutes(deps: FootageDeps, options: RecordingsOptions =
         return json(404, { error: nothingRecorded(camera.id, range, deps.timezone) });
       }
       const plan = planJoin(segments, range);
+      const name = `${camera.id}_${formatLength(plan.lengthMs)}.mp4`;
+      const headers = { "content-type": "video/mp4", "cache-control": "no-store", "content-disposition": `inline; filename="${name}"` };
+      // HEAD gets the headers only: a join nobody reads would hold its slot forever.
+      if (req.method === "HEAD") {
+        release();
+        return new Response(null, { headers });
+      }
       const join = startJoin(deps, segments, plan, { kind: "stream" }, req.signal);
       void join.exited.then(({ code, errors }) => {
         release();
@@ -82,8 +89,7 @@ export function recordingsRoutes(deps: FootageDeps, options: RecordingsOptions =
           join.kill();
         },
       });
-      const name = `${camera.id}_${formatLength(plan.lengthMs)}.mp4`;
-      return new Response(body, { headers: { "content-type": "video/mp4", "cache-control": "no-store", "content-disposition": `inline; filename="${name}"` } });
+      return new Response(body, { headers });
     } catch (error) {
       release();
       throw error;

@@ -177,6 +177,10 @@ describe("export", () => {
     expect(r.stderr).toContain("is not after from");
     r = await run("--camera", "cam", "--from", "2020-01-01 10:00", "--to", "2020-01-01 10:05");
     expect([r.exitCode, r.stderr.trim()]).toEqual([1, "camera-recorder: nothing recorded for cam from 2020-01-01 10:00:00 to 2020-01-01 10:05:00 (UTC)"]);
+    r = await runBinary(["list", "--config", configFile, "--camera", "cam", "--from", "2020-01-01 10:00", "--to", "2020-01-01 10:05"], { UI_PASSWORD });
+    expect([r.exitCode, r.stderr.trim()]).toEqual([1, "camera-recorder: nothing recorded for cam from 2020-01-01 10:00:00 to 2020-01-01 10:05:00 (UTC)"]);
+    r = await runBinary(["list", "--config", configFile, "--camera", "cam", "--from", "2020-01-01 10:00", "--to", "2020-01-01 10:05", "--json"], { UI_PASSWORD });
+    expect([r.exitCode, r.stdout]).toEqual([1, "[]\n"]);
   });
 });
 

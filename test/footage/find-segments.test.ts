@@ -20,7 +20,7 @@ const MIDNIGHT = Date.UTC(2026, 10, 23, 23, 0);
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), "cr-find-"));
   const storage = new FilesystemStorage(join(dir, "store"));
-  const deps: FootageDeps = { storage, spoolRoot: join(dir, "spool"), keyPrefix: "p/", timezone: TZ, cameras: [camera, { id: "other", segment_duration_secs: 10 } as CameraConfig], ffmpegPath: "ffmpeg" };
+  const deps: FootageDeps = { storage, spoolRoot: join(dir, "spool"), keyPrefix: "p/", timezone: TZ, cameras: [camera, { id: "other", segment_duration_secs: 10 } as CameraConfig], ffmpegPath: "/nonexistent/ffmpeg" }; // nothing here may run ffmpeg
   const store = (startMs: number, bytes = 10) => {
     const file = join(dir, "store", objectKey({ cameraId: "cam", keySec: Math.floor(startMs / 1000), configuredSecs: 10 }, "p/", TZ));
     mkdirSync(dirname(file), { recursive: true });
@@ -110,6 +110,11 @@ describe("recordings API (no port)", () => {
       ["/api/recordings?camera=other&from=2026-11-24 00:00&to=2026-11-24 00:01", 404, "nothing recorded for other from 2026-11-24 00:00:00 to 2026-11-24 00:01:00 (Europe/Berlin)"],
       ["/api/clip.mp4?camera=other&from=2026-11-24 00:00&to=2026-11-24 00:01", 404, "nothing recorded for other from 2026-11-24 00:00:00 to 2026-11-24 00:01:00 (Europe/Berlin)"],
     ];
+    // HEAD: the headers, and no join left holding one of the two slots.
+    for (let i = 0; i < 3; i++) {
+      const head = await handle(new Request("http://localhost/api/clip.mp4?camera=cam&from=2026-11-24 00:00&to=2026-11-24 00:01", { method: "HEAD", headers: basic }));
+      expect([head.status, head.headers.get("content-type")]).toEqual([200, "video/mp4"]);
+    }
     for (const [path, status, error] of cases) {
       const response = await get(handle, path);
       expect([path, response.status, await response.json()]).toEqual([path, status, { error }]);
