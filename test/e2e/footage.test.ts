@@ -279,6 +279,19 @@ describe("HTTP playback API", () => {
     expect(peak - early).toBeLessThan(50_000_000);
   }, 120_000);
 
+  test("a player that stops reading for longer than the server's 10 s idle timeout is not cut off", async () => {
+    const response = await api(`/api/clip.mp4?camera=long&from=${iso(longStartMs)}&to=${iso(longStartMs + 1_800_000)}`);
+    const reader = response.body!.getReader();
+    let bytes = (await reader.read()).value!.length;
+    await Bun.sleep(12_000); // a paused video element with a full buffer
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+    }
+    expect(bytes).toBeGreaterThan(20_000_000);
+  }, 60_000);
+
   test("at most 2 clips at once (429 beyond); a client that goes away ends its ffmpeg at once", async () => {
     const url = `/api/clip.mp4?camera=long&from=${iso(longStartMs)}&to=${iso(longStartMs + 7_200_000)}`;
     const joins = () => listProcesses().filter((p) => p.args.includes("concat") && parentPid(p.pid) === service.proc.pid);
