@@ -17,7 +17,13 @@ export interface RunningJoin {
  */
 export function startJoin(deps: FootageDeps, segments: readonly FootageSegment[], plan: JoinPlan, output: JoinOutput, signal?: AbortSignal): RunningJoin {
   const server = new SegmentServer(deps.storage, segments, signal);
-  const proc = Bun.spawn([deps.ffmpegPath, ...joinArgs(output)], { stdin: "pipe", stdout: "pipe", stderr: "pipe", signal, killSignal: "SIGKILL" });
+  let proc;
+  try {
+    proc = Bun.spawn([deps.ffmpegPath, ...joinArgs(output)], { stdin: "pipe", stdout: "pipe", stderr: "pipe", signal, killSignal: "SIGKILL" });
+  } catch (error) {
+    void server[Symbol.asyncDispose]();
+    throw error;
+  }
   proc.stdin.write(concatScript(plan, (i) => server.url(i)));
   void proc.stdin.end();
   const errors = new Response(proc.stderr).text();
