@@ -5,7 +5,7 @@ import { SegmentServer } from "./segment-server.ts";
 /** A running join: ffmpeg's stdout (the MP4 for a stream, progress lines for a file) and its end. */
 export interface RunningJoin {
   stdout: ReadableStream<Uint8Array>;
-  /** ffmpeg's exit code and error output; the segment server is closed by then. */
+  /** ffmpeg's exit code and error output; the segment server closes then. */
   exited: Promise<{ code: number; errors: string }>;
   /** Ends ffmpeg now (a client that went away). */
   kill(): void;
@@ -28,7 +28,8 @@ export function startJoin(deps: FootageDeps, segments: readonly FootageSegment[]
   void proc.stdin.end();
   const errors = new Response(proc.stderr).text();
   const exited = proc.exited.then(async (code) => {
-    await server[Symbol.asyncDispose]();
+    // Not awaited: a slot of the clip API is free the moment ffmpeg is gone.
+    void server[Symbol.asyncDispose]().catch(() => {});
     return { code, errors: (await errors).trim() };
   });
   return { stdout: proc.stdout, exited, kill: () => proc.kill("SIGKILL") };
