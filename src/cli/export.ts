@@ -6,12 +6,12 @@ import { findSegments, footageDeps } from "../footage/find-segments.ts";
 import { startJoin } from "../footage/join.ts";
 import { planJoin } from "../footage/join-plan.ts";
 import { measureInexact, videoDurationSecs } from "../footage/measure.ts";
-import { cliRequest, nothingRecorded } from "../footage/request.ts";
-import { formatLength, formatWall } from "../footage/time-range.ts";
+import { formatLength, formatWall, nothingRecorded } from "../footage/time-range.ts";
 import { forEachLine } from "../recorder/ffmpeg-process.ts";
 import { locateFfmpeg } from "../recorder/ffmpeg-path.ts";
 import { wallParts } from "../zoned-time.ts";
 import type { CliArgs } from "./args.ts";
+import { cliRequest } from "./footage-request.ts";
 
 /**
  * `export`: one MP4 of the range, video and audio copied, moov first. Written under a temporary

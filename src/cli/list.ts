@@ -1,11 +1,11 @@
 import type { Config } from "../config/schema.ts";
 import { AppError, EXIT } from "../errors.ts";
 import { findSegments, footageDeps } from "../footage/find-segments.ts";
-import { cliRequest, nothingRecorded } from "../footage/request.ts";
 import { gapsOf, spanJson, spansOf } from "../footage/spans.ts";
-import { formatLength, formatWall } from "../footage/time-range.ts";
+import { formatLength, formatWall, nothingRecorded } from "../footage/time-range.ts";
 import { locateFfmpeg } from "../recorder/ffmpeg-path.ts";
 import type { CliArgs } from "./args.ts";
+import { cliRequest } from "./footage-request.ts";
 
 const DAY_MS = 86_400_000;
 

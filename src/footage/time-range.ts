@@ -88,3 +88,8 @@ export function formatLength(ms: number): string {
   const parts: Array<[number, string]> = [[Math.floor(total / 3600), "h"], [Math.floor((total % 3600) / 60), "min"], [total % 60, "s"]];
   return parts.filter(([n]) => n > 0).map(([n, unit]) => `${n}${unit}`).join("");
 }
+
+/** "nothing recorded for camera-1 from 2026-11-24 14:10:00 to 2026-11-24 14:25:00 (UTC)" */
+export function nothingRecorded(cameraId: string, range: TimeRange, timezone: string): string {
+  return `nothing recorded for ${cameraId} from ${formatWall(range.fromMs, timezone)} to ${formatWall(range.toMs, timezone)} (${timezone})`;
+}
