@@ -63,6 +63,9 @@ export type JoinOutput = { kind: "file"; path: string } | { kind: "stream" };
  * - the concat demuxer, not the concat protocol: each segment is a complete fragmented MP4 with its
  *   own moov, so byte-joining them is no MP4; the demuxer offsets each file's timestamps by the
  *   durations before it, so they run on without a jump (no "non-monotonic DTS");
+ * - the demuxer's default auto_convert (h264_mp4toannexb) stays on: it puts SPS and PPS before
+ *   each keyframe that lacks them, so a camera that changed resolution between segments still
+ *   decodes after the join. Camera streams carry them in-band already: their packets stay bit-exact;
  * - `-safe 0` and the protocol whitelist let the script name the loopback URLs of SegmentServer;
  * - `-c copy`: video and audio bit-exact, no re-encoding;
  * - a file gets `+faststart` (moov moved to the front once complete: it plays while it downloads);
