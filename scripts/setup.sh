@@ -15,8 +15,9 @@ fi
 
 packages="ffmpeg"
 if [ "${1:-}" = "test" ]; then
-  # The fake IP camera (GStreamer RTSP server), promtool for the alert rules, systemd-analyze.
-  packages="$packages python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly prometheus systemd"
+  # The fake IP camera (GStreamer RTSP server), promtool for the alert rules, systemd-analyze,
+  # chromium for the playback test (driven by playwright-core, which downloads no browser).
+  packages="$packages python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly prometheus systemd chromium"
 fi
 missing=""
 for package in $packages; do
