@@ -28,6 +28,8 @@ export async function exportClip(config: Config, args: CliArgs, err = (text: str
   const temp = join(dirname(output), `.${basename(output)}.${process.pid}.part`);
   if (plan.startMs > range.fromMs) err(`nothing recorded from ${formatWall(range.fromMs, tz)}: starting at ${formatWall(plan.startMs, tz)}\n`);
   for (const gap of plan.gaps) err(`gap: nothing recorded from ${formatWall(gap.startMs, tz)} for ${formatLength(gap.lengthMs)}; skipped\n`);
+  const last = segments.at(-1)!;
+  if (last.startMs + last.durationMs < range.toMs) err(`nothing recorded after ${formatWall(last.startMs + last.durationMs, tz)}: the clip ends there\n`);
 
   const interrupted = new AbortController();
   const onSignal = () => interrupted.abort();
