@@ -58,5 +58,5 @@ test("filesystem storage: segments known by their keys only are measured and joi
   // A range running past the recording: the clip ends with it, and says so.
   const past: string[] = [];
   expect(await exportClip(config, { command: "export", camera: "cam", from: "2026-11-24 14:00:12", to: "2026-11-24 14:01:00", output: join(dir, "past.mp4") }, (t) => past.push(t) > 0)).toBe(0);
-  expect(past.join("")).toContain("nothing recorded after 2026-11-24 14:00:15: the clip ends there\n");
+  expect(past.join("")).toMatch(/^nothing recorded after 2026-11-24 14:00:1[45]: the clip ends there$/m);
 });
