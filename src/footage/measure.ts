@@ -9,21 +9,30 @@ import { JOIN_MS } from "./spans.ts";
  * without a jump. Segments that cannot be probed keep their estimate.
  */
 export async function measureInexact(deps: FootageDeps, segments: readonly FootageSegment[]): Promise<FootageSegment[]> {
-  const out: FootageSegment[] = [];
-  for (const s of segments) {
-    let segment = s;
-    if (!s.exact) {
-      const file = s.locations.find((l) => l.kind === "file");
+  const measured = [...segments];
+  let next = 0;
+  // A few probes at once: a day of 15 min segments is 96 files.
+  const worker = async () => {
+    while (next < measured.length) {
+      const i = next++;
+      const s = measured[i]!;
+      const file = s.exact ? undefined : s.locations.find((l) => l.kind === "file");
       const secs = file?.kind === "file" ? await videoDurationSecs(deps.ffmpegPath, file.path) : undefined;
-      if (secs !== undefined) segment = { ...segment, durationMs: Math.round(secs * 1000) };
-      const previous = out.at(-1);
-      const previousEnd = previous ? previous.startMs + previous.durationMs : undefined;
-      if (previousEnd !== undefined && Math.abs(segment.startMs - previousEnd) <= JOIN_MS + 500) segment = { ...segment, startMs: previousEnd };
+      if (secs !== undefined) measured[i] = { ...s, durationMs: Math.round(secs * 1000) };
     }
-    out.push(segment);
+  };
+  await Promise.all(Array.from({ length: PROBES_AT_ONCE }, worker));
+  const out: FootageSegment[] = [];
+  for (const s of measured) {
+    const previous = out.at(-1);
+    const previousEnd = previous ? previous.startMs + previous.durationMs : undefined;
+    const chain = !s.exact && previousEnd !== undefined && Math.abs(s.startMs - previousEnd) <= JOIN_MS + 500;
+    out.push(chain ? { ...s, startMs: previousEnd } : s);
   }
   return out;
 }
+
+const PROBES_AT_ONCE = 4;
 
 /** The first video stream's duration by ffprobe (beside the configured ffmpeg), or undefined. */
 export async function videoDurationSecs(ffmpegPath: string, file: string): Promise<number | undefined> {
