@@ -3,9 +3,9 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config/schema.ts";
 import { ownedCameras, shardOf } from "./config/shard.ts";
 import { describe } from "./errors.ts";
+import { createApp } from "./http/create-app.ts";
 import { Metrics } from "./http/metrics.ts";
 import { createHandler, startHttpServer } from "./http/server.ts";
-import { statusRoutes } from "./http/status-page.ts";
 import type { Logger } from "./log.ts";
 import type { Source } from "./recorder/ffmpeg-args.ts";
 import { locateFfmpeg } from "./recorder/ffmpeg-path.ts";
@@ -19,8 +19,6 @@ import { SpoolLayout } from "./spool/layout.ts";
 import { SpoolLock } from "./spool/lock.ts";
 import { endOrphanedFfmpeg } from "./spool/orphans.ts";
 import { Spool } from "./spool/spool.ts";
-import { latestSegment } from "./spool/latest-segment.ts";
-import { spoolSpans } from "./spool/spool-spans.ts";
 import { createStorage } from "./upload/create-storage.ts";
 import { Uploader } from "./upload/uploader.ts";
 import { VERSION } from "./version.ts";
@@ -99,18 +97,9 @@ export class Service {
     await housekeeper.start();
     await uploader.start();
     // Only now: /health and the queue metrics must not report an empty backlog before the spool is read.
-    // Status page (issue #18). TEMPORARY for the ui branch: `spans` reads the local spool; at merge,
-    // the lead wires the footage helper's spans function (storage), and the recordings routes.
-    const spool = this.#spool;
-    const app = config.service.ui_password === undefined ? undefined : {
-      credentials: { user: config.service.ui_user, password: config.service.ui_password },
-      routes: statusRoutes({
-        snapshot: () => this.snapshot(), latest: (id) => latestSegment(spool, id), spans: (id, from, to) => spoolSpans(spool, id, from, to),
-        ffmpegPath, storage: storage.target, pressureRatio: config.recording.disk_pressure_ratio, minFreeBytes: config.recording.min_free_mb * 1024 * 1024,
-        timezone: config.recording.timezone === "local" ? Intl.DateTimeFormat().resolvedOptions().timeZone : config.recording.timezone,
-      }),
-    };
-    this.#server = startHttpServer(config.service.metrics_host, config.service.metrics_port, createHandler({ metrics, snapshot: () => this.snapshot(), app }));
+    const app = createApp({ config, storage, spool: this.#spool, ffmpegPath, log, snapshot: () => this.snapshot() });
+    const onUnauthorized = (user: string | undefined) => log.warn("rejected a status page or API request: wrong user or password", { user: user ?? "" });
+    this.#server = startHttpServer(config.service.metrics_host, config.service.metrics_port, createHandler({ metrics, snapshot: () => this.snapshot(), app, onUnauthorized }));
     const observer: RecorderObserver = {
       connected: (id, up) => metrics.connected(id, up),
       ffmpegRestarted: (id) => metrics.ffmpegRestarted(id),

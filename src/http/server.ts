@@ -2,6 +2,7 @@ import type { Server } from "bun";
 import { AppError } from "../errors.ts";
 import { matchRoute, type App } from "./app.ts";
 import { CHALLENGE, claimedUser, isAuthorized } from "./auth.ts";
+import { isLongLived } from "./long-lived.ts";
 import { health, ready, type ServiceSnapshot } from "./health.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -49,7 +50,15 @@ function appRoute(sources: HttpSources, pathname: string): Handler | undefined {
 
 export function startHttpServer(host: string, port: number, handler: Handler): Server<undefined> {
   try {
-    return Bun.serve({ hostname: host, port, fetch: handler });
+    return Bun.serve({
+      hostname: host,
+      port,
+      fetch: async (req, server) => {
+        const response = await handler(req);
+        if (isLongLived(req)) server.timeout(req, 0);
+        return response;
+      },
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "EADDRINUSE" ? "the port is already in use" : (error as Error).message;

@@ -1,6 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { segmentFileName } from "../../src/spool/segment.ts";
@@ -13,15 +12,6 @@ const CAMERA_PASSWORD = "Cam-Pa55word";
 const UI_PASSWORD = "ui-Secret-77";
 const SCREENSHOT = join(import.meta.dir, "../../docs/status-page.png");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
-/** Playback needs the footage helper's /api/clip.mp4: skipped only while no module exports recordingsRoutes. */
-const footageDir = join(import.meta.dir, "../../src/footage");
-const hasClipRoutes = await (async () => {
-  for (const name of await readdir(footageDir).catch(() => [] as string[])) {
-    if (name.endsWith(".ts") && "recordingsRoutes" in (await import(join(footageDir, name)).catch(() => ({})))) return true;
-  }
-  return false;
-})();
 
 // Functions given to page.evaluate run in the browser; this program has no DOM types.
 declare const document: any;
@@ -188,7 +178,7 @@ test("with JavaScript off the page still shows every state, and refreshes itself
   await context.close();
 }, 60_000);
 
-test.skipIf(!hasClipRoutes)("clicking the timeline plays the recording from that moment", async () => {
+test("clicking the timeline plays the recording from that moment", async () => {
   const { service, page } = await setup();
   await page.goto(`http://127.0.0.1:${service.port}/`);
   const box = (await page.locator("#cam-yard .track").boundingBox())!;
