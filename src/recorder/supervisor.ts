@@ -3,7 +3,7 @@ import { sleep, type Clock } from "../clock.ts";
 import type { CameraConfig, Config } from "../config/schema.ts";
 import { describe } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { recoverLeftovers } from "../spool/recover.ts";
+import { cutOf, recoverLeftovers } from "../spool/recover.ts";
 import type { Spool } from "../spool/spool.ts";
 import { HEALTHY_RESET_MS, reconnectDelay } from "./backoff.ts";
 import { classifyFailure, FAILURE_TEXT, type FailureKind } from "./failure.ts";
@@ -189,7 +189,7 @@ export class CameraSupervisor {
 
   async #commit(file: string, s: { startMs: number; durationMs: number; endMs: number }): Promise<void> {
     const { spool, camera } = this.#deps;
-    const segment = await spool.commit(camera.id, file, { startMs: s.startMs, durationMs: s.durationMs, configuredSecs: camera.segment_duration_secs });
+    const segment = await spool.commit(camera.id, file, { startMs: s.startMs, durationMs: s.durationMs, configuredSecs: camera.segment_duration_secs, cut: cutOf(file) });
     const next = file.replace(/(\d{6})\.mp4$/, (_m, n: string) => `${String(Number(n) + 1).padStart(6, "0")}.mp4`);
     await spool.noteStart(next, s.endMs);
     this.#snapshot.segmentsRecorded++;

@@ -1,13 +1,22 @@
 import { rm, stat } from "node:fs/promises";
 import type { Logger } from "../log.ts";
 import { forEachLine } from "../recorder/ffmpeg-process.ts";
-import type { Segment } from "./segment.ts";
+import type { Segment, SegmentCut } from "./segment.ts";
 import type { Spool } from "./spool.ts";
 
 /** Recording files are named `{runStartMs}_{configuredSecs}_{counter}.mp4` (see recorder/run-files.ts). */
 export function configuredSecsOf(file: string): number | undefined {
   const match = /(?:^|\/)\d+_(\d+)_\d+\.mp4$/.exec(file);
   return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * A recording file after the first of its run (counter > 0) began where ffmpeg cut on a wall-clock
+ * boundary; the first began with the run (a start or reconnect). The object key depends on it.
+ */
+export function cutOf(file: string): SegmentCut {
+  const match = /(?:^|\/)\d+_\d+_(\d+)(?:\.recovered)?\.mp4$/.exec(file);
+  return match && Number(match[1]) > 0 ? "boundary" : "start";
 }
 
 /**
@@ -32,7 +41,7 @@ export async function recoverLeftovers(spool: Spool, cameraId: string, ffmpegPat
     }
     const info = await stat(file);
     const startMs = (await spool.notedStart(file)) ?? Math.round(info.mtimeMs - durationMs);
-    const segment = await spool.commit(cameraId, output, { startMs, durationMs, configuredSecs: configuredSecsOf(file) ?? 0 });
+    const segment = await spool.commit(cameraId, output, { startMs, durationMs, configuredSecs: configuredSecsOf(file) ?? 0, cut: cutOf(file) });
     await rm(file, { force: true });
     await rm(`${file}.start`, { force: true });
     log.info("recovered cut-short segment", { camera_id: cameraId, start: new Date(startMs).toISOString(), duration_secs: durationMs / 1000 });

@@ -36,8 +36,8 @@ function spoolWith(dir: string, count: number, bytes: number, firstStartMs = Dat
     const startMs = firstStartMs + i * 10_000;
     const body = Buffer.alloc(bytes, i + 1);
     body.write(`segment ${i}`);
-    writeFileSync(join(pending, segmentFileName({ keySec: startMs / 1000, startMs, durationMs: 10_000, configuredSecs: 10 })), body);
-    files.set(objectKey({ cameraId: "cam", keySec: startMs / 1000, configuredSecs: 10 }, "site-a/", "UTC"), body);
+    writeFileSync(join(pending, segmentFileName({ startMs, durationMs: 10_000, configuredSecs: 10, cut: "boundary" })), body);
+    files.set(objectKey({ cameraId: "cam", startMs, cut: "boundary", configuredSecs: 10 }, "site-a/", "UTC"), body);
   }
   return { spool, files };
 }
