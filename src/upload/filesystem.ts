@@ -32,7 +32,8 @@ export class FilesystemStorage implements Storage {
     const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${++tempCounter}.tmp`);
     try {
       await mkdir(dirname(target), { recursive: true });
-      await pipeline(createReadStream(object.file), createWriteStream(temp), { signal });
+      // A stream, not copyFile: an abort (shutdown) must be able to end a long copy.
+      await pipeline(createReadStream(object.file, { highWaterMark: 1024 * 1024 }), createWriteStream(temp), { signal });
       await fsync(temp);
       try {
         await link(temp, target);
