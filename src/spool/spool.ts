@@ -2,6 +2,8 @@ import { link, mkdir, readdir, rename, rm, stat, unlink, utimes, writeFile, read
 import { basename, join } from "node:path";
 import { parseSegmentFileName, segmentFileName, type Segment, type SegmentCut } from "./segment.ts";
 
+const STAT_BATCH = 256;
+
 /**
  * The durable queue in `recording.temp_dir`. Each segment's state is the directory it is in:
  *
@@ -52,8 +54,10 @@ export class Spool {
   /** Every segment waiting for upload, oldest first. */
   async pending(): Promise<Segment[]> {
     const cameras = await readdir(this.root).catch(() => [] as string[]);
-    const all = await Promise.all(cameras.map((id) => this.#list(id, "pending")));
-    return all.flat().sort((a, b) => a.startMs - b.startMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const all: Segment[] = [];
+    // One camera at a time: a day's backlog of 100 cameras is 864,000 files.
+    for (const id of cameras) all.push(...(await this.#list(id, "pending")));
+    return all.sort((a, b) => a.startMs - b.startMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   async uploaded(cameraId: string): Promise<Segment[]> {
@@ -93,16 +97,21 @@ export class Spool {
   async #list(cameraId: string, state: "pending" | "uploaded"): Promise<Segment[]> {
     const dir = this.dir(cameraId, state);
     const names = await readdir(dir).catch(() => [] as string[]);
-    const segments = await Promise.all(
-      names.map(async (name) => {
-        const meta = parseSegmentFileName(name);
-        if (!meta) return undefined;
-        const info = await stat(join(dir, name)).catch(() => undefined);
-        if (!info) return undefined;
-        return { cameraId, ...meta, path: join(dir, name), bytes: info.size, finishedMs: info.mtimeMs } satisfies Segment;
-      }),
-    );
-    return segments.filter((s) => s !== undefined);
+    const segments: Segment[] = [];
+    // Stats in batches: all at once held a promise and a Stats object per file (1 GB at 864,000).
+    for (let i = 0; i < names.length; i += STAT_BATCH) {
+      const batch = await Promise.all(
+        names.slice(i, i + STAT_BATCH).map(async (name) => {
+          const meta = parseSegmentFileName(name);
+          if (!meta) return undefined;
+          const info = await stat(join(dir, name)).catch(() => undefined);
+          if (!info) return undefined;
+          return { cameraId, ...meta, path: join(dir, name), bytes: info.size, finishedMs: info.mtimeMs } satisfies Segment;
+        }),
+      );
+      for (const segment of batch) if (segment) segments.push(segment);
+    }
+    return segments;
   }
 }
 

@@ -63,6 +63,8 @@ export class S3Storage implements Storage {
    * Never replaces an object. A HEAD first, since not every server honours a conditional write
    * (s3rver 3.7.1 ignores If-None-Match on PUT and on CompleteMultipartUpload); then the write
    * with `If-None-Match: *`, which closes the gap between the two where the server does honour it.
+   * Credentials allowed to write but not to read (HEAD answers 403) rely on that condition alone;
+   * a re-upload after a crash then cannot be told from a different segment and goes to `-2`.
    */
   async put(object: StoredObject, signal?: AbortSignal): Promise<PutOutcome> {
     const holder = await this.#holder(object, signal);
@@ -70,13 +72,14 @@ export class S3Storage implements Storage {
     return object.bytes <= this.partSizeBytes ? await this.#putWhole(object, signal) : await this.#putMultipart(object, signal);
   }
 
-  /** What holds the key now: undefined (free), `present` (this segment) or `taken` (another one). */
+  /** What holds the key now: `present` (this segment), `taken` (another one), or undefined: free, or not ours to read. */
   async #holder(object: StoredObject, signal: AbortSignal | undefined): Promise<Exclude<PutOutcome, "stored"> | undefined> {
     try {
       const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: object.key }), { abortSignal: signal });
       return sameSegment(head.Metadata ?? {}, object.metadata) ? "present" : "taken";
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      const status = statusOf(error);
+      if (status === 404 || status === 403) return undefined;
       throw toStorageError(`cannot check ${object.key}`, error);
     }
   }
