@@ -218,3 +218,26 @@ test("filesystem: a temp file is never left behind, also when the copy is aborte
   expect(existsSync(join(root, "cam/x.mp4"))).toBe(false);
   expect(readdirSync(join(root, "cam"))).toEqual([]);
 });
+
+test("S3 credentials that may write but not read (HEAD answers 403): uploads still go up, under the condition alone", async () => {
+  const s3 = await startS3();
+  // In front of s3rver: HEAD of an object answers 403, as AWS does without s3:GetObject.
+  const front = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: async (req) => {
+      const url = new URL(req.url);
+      if (req.method === "HEAD" && url.pathname.split("/").filter(Boolean).length > 1) return new Response(null, { status: 403 });
+      return fetch(`${s3.endpoint}${url.pathname}${url.search}`, { method: req.method, headers: req.headers, body: req.body, redirect: "manual" });
+    },
+  });
+  try {
+    const storage = s3Storage(`http://127.0.0.1:${front.port}`);
+    await storage.prepare();
+    const s = segmentFile(scratch(), T, "write-only");
+    expect(await storage.put({ key: "cam/a.mp4", file: s.path, bytes: s.bytes, metadata: objectMetadata(s) })).toBe("stored");
+    expect((await s3.get(BUCKET, "cam/a.mp4")).toString()).toBe("write-only");
+  } finally {
+    front.stop(true);
+  }
+});
