@@ -142,7 +142,7 @@ async function makeSpool(dir: string): Promise<string[]> {
   mkdirSync(pending, { recursive: true });
   const start = Date.UTC(2026, 0, 1);
   return sources.map((source, i) => {
-    const file = join(pending, segmentFileName({ keySec: start / 1000 + i * 10, startMs: start + i * 10_000, durationMs: 10_000, configuredSecs: 10 }));
+    const file = join(pending, segmentFileName({ startMs: start + i * 10_000, durationMs: 10_000, configuredSecs: 10, cut: "boundary" }));
     copyFileSync(source, file);
     return file;
   });

@@ -141,9 +141,7 @@ export class Service {
       uploaded = await Promise.race([this.#uploader.drain(deadlineMs), new Promise<boolean>((resolve) => forced.addEventListener("abort", () => resolve(false), { once: true }))]);
     }
     const left = this.#uploader?.snapshot().segments ?? 0;
-    // TODO(lead): abort in-flight uploads through the uploader's AbortSignal (h-keys adds it to
-    // Uploader and storage.put); until merged, stop() only ends the pump and the process exit ends
-    // the requests. Either way their files stay in pending/ for the next start.
+    // Ends the pump and aborts the uploads in flight; their files stay in pending/ for the next start.
     this.#uploader?.stop();
     phase("stopping the storage pruner and the spool housekeeper");
     await Promise.race([

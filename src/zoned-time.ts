@@ -29,7 +29,7 @@ export function wallParts(ms: number, timezone: string): WallTime {
 export function instantsOf(wall: WallTime, timezone: string): number[] {
   const asUtc = Date.UTC(+wall.year, +wall.month - 1, +wall.day, +wall.hour, +wall.minute, +wall.second);
   // Offsets in use a day either side cover every transition near the time.
-  const offsets = new Set([-86_400_000, 0, 86_400_000].map((d) => offsetMs(asUtc + d, timezone)));
+  const offsets = new Set([-86_400_000, 0, 86_400_000].map((d) => zoneOffsetMs(asUtc + d, timezone)));
   return [...offsets]
     .map((offset) => asUtc - offset)
     .filter((ms) => sameWall(wallParts(ms, timezone), wall))
@@ -41,11 +41,11 @@ export function zonedToEpochMs(wall: WallTime, timezone: string): number {
   const [first] = instantsOf(wall, timezone);
   if (first !== undefined) return first;
   const asUtc = Date.UTC(+wall.year, +wall.month - 1, +wall.day, +wall.hour, +wall.minute, +wall.second);
-  return asUtc - offsetMs(asUtc - 86_400_000, timezone);
+  return asUtc - zoneOffsetMs(asUtc - 86_400_000, timezone);
 }
 
-/** The zone's offset from UTC at an instant, ms (UTC+1 is 3,600,000). */
-function offsetMs(ms: number, timezone: string): number {
+/** Local time minus UTC at an instant in `timezone`, ms (UTC+1 is 3,600,000). */
+export function zoneOffsetMs(ms: number, timezone: string): number {
   const w = wallParts(ms, timezone);
   const asUtc = Date.UTC(+w.year, +w.month - 1, +w.day, +w.hour, +w.minute, +w.second);
   return asUtc - Math.floor(ms / 1000) * 1000;

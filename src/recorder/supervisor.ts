@@ -257,7 +257,7 @@ export class CameraSupervisor {
       this.#log.warn("segment without a frame; set aside", { file: aside });
       return;
     }
-    const segment = await spool.commit(camera.id, file, { startMs: s.startMs, durationMs: s.durationMs, configuredSecs: camera.segment_duration_secs });
+    const segment = await spool.commit(camera.id, file, { startMs: s.startMs, durationMs: s.durationMs, configuredSecs: camera.segment_duration_secs, cut: spool.layout.cutOf(file) });
     this.#countFinal(file, segment.bytes);
     this.#snapshot.segmentsRecorded++;
     this.#snapshot.lastSegmentStartMs = segment.startMs;

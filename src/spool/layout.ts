@@ -1,4 +1,5 @@
 import { basename, dirname, join, resolve } from "node:path";
+import type { SegmentCut } from "./segment.ts";
 
 export type SpoolState = "recording" | "pending" | "uploaded" | "damaged";
 
@@ -63,6 +64,15 @@ export class SpoolLayout {
   configuredSecsOf(file: string): number | undefined {
     const match = /(?:^|\/)\d+_(\d+)_\d+\.mp4$/.exec(file);
     return match ? Number(match[1]) : undefined;
+  }
+
+  /**
+   * A recording file after the first of its run (counter > 0) began where ffmpeg cut on a wall-clock
+   * boundary; the first began with the run (a start or reconnect). The object key depends on it.
+   */
+  cutOf(file: string): SegmentCut {
+    const match = /(?:^|\/)\d+_\d+_(\d+)(?:\.recovered)?\.mp4$/.exec(file);
+    return match && Number(match[1]) > 0 ? "boundary" : "start";
   }
 
   startNote(file: string): string {

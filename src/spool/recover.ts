@@ -35,7 +35,7 @@ export async function recoverLeftovers(spool: Spool, cameraId: string, ffmpegPat
     }
     const info = await stat(file);
     const startMs = (await spool.notedStart(file)) ?? Math.round(info.mtimeMs - durationMs);
-    const segment = await spool.commit(cameraId, output, { startMs, durationMs, configuredSecs: spool.layout.configuredSecsOf(file) ?? 0 });
+    const segment = await spool.commit(cameraId, output, { startMs, durationMs, configuredSecs: spool.layout.configuredSecsOf(file) ?? 0, cut: spool.layout.cutOf(file) });
     await rm(file, { force: true });
     await rm(spool.layout.startNote(file), { force: true });
     log.info("recovered cut-short segment", { camera_id: cameraId, start: new Date(startMs).toISOString(), duration_secs: durationMs / 1000 });

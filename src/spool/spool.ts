@@ -1,7 +1,9 @@
-import { mkdir, readdir, rename, rm, stat, utimes, writeFile, readFile } from "node:fs/promises";
+import { link, mkdir, readdir, rename, rm, stat, unlink, utimes, writeFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SpoolLayout, type SpoolState } from "./layout.ts";
-import { parseSegmentFileName, segmentFileName, type Segment } from "./segment.ts";
+import { parseSegmentFileName, segmentFileName, type Segment, type SegmentCut } from "./segment.ts";
+
+const STAT_BATCH = 256;
 
 /**
  * The durable queue in `recording.temp_dir`. Each segment's state is the directory it is in:
@@ -11,10 +13,10 @@ import { parseSegmentFileName, segmentFileName, type Segment } from "./segment.t
  *   {temp_dir}/{camera_id}/uploaded/    confirmed; removed after local_retention_minutes
  *   {temp_dir}/{camera_id}/damaged/     files a crash left without a single frame (kept, never uploaded)
  *
- * Moving between states is a rename, which is atomic: a crash leaves every file in exactly one state.
+ * Moving between states is a link and unlink that never replaces a file: a crash leaves every
+ * segment in at least one state, and no segment is lost to another of the same name.
  */
 export class Spool {
-  readonly #lastKeySec = new Map<string, number>();
   /** Every name in the spool (layout.ts); its root is absolute. */
   readonly layout: SpoolLayout;
   readonly root: string;
@@ -46,26 +48,24 @@ export class Spool {
   }
 
   /**
-   * Moves a finished recording into `pending`. Two segments of one camera never get the same key:
-   * one that would start in the same second as the one before is named one second later (its
-   * `start` metadata keeps the exact time). The name is fixed here, so a re-upload writes the same key.
+   * Moves a finished recording into `pending`, never replacing a file there (two segments of one
+   * camera can start at the same ms when the clock was set back). The object key is not fixed
+   * here: the storage picks a free one at upload time (upload/claim-key.ts).
    */
-  async commit(cameraId: string, file: string, meta: { startMs: number; durationMs: number; configuredSecs: number }): Promise<Segment> {
-    const last = await this.#lastKey(cameraId);
-    const keySec = Math.max(Math.floor(meta.startMs / 1000), last + 1);
-    this.#lastKeySec.set(cameraId, keySec);
-    const target = join(this.dir(cameraId, "pending"), segmentFileName({ ...meta, keySec }));
-    await rename(file, target);
+  async commit(cameraId: string, file: string, meta: { startMs: number; durationMs: number; configuredSecs: number; cut: SegmentCut }): Promise<Segment> {
+    const target = await moveWithoutReplacing(file, this.dir(cameraId, "pending"), (copy) => segmentFileName(meta, copy));
     await rm(this.layout.startNote(file), { force: true });
     const info = await stat(target);
-    return { cameraId, ...meta, keySec, path: target, bytes: info.size, finishedMs: info.mtimeMs };
+    return { cameraId, ...meta, path: target, bytes: info.size, finishedMs: info.mtimeMs };
   }
 
   /** Every segment waiting for upload, oldest first. */
   async pending(): Promise<Segment[]> {
     const cameras = await readdir(this.root).catch(() => [] as string[]);
-    const all = await Promise.all(cameras.map((id) => this.#list(id, "pending")));
-    return all.flat().sort((a, b) => a.startMs - b.startMs);
+    const all: Segment[] = [];
+    // One camera at a time: a day's backlog of 100 cameras is 864,000 files.
+    for (const id of cameras) all.push(...(await this.#list(id, "pending")));
+    return all.sort((a, b) => a.startMs - b.startMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   async uploaded(cameraId: string): Promise<Segment[]> {
@@ -74,9 +74,8 @@ export class Spool {
 
   /** Storage confirmed it: keep it locally for the retention time, counted from now. */
   async markUploaded(segment: Segment, nowMs: number): Promise<void> {
-    const target = this.layout.moved(segment.cameraId, segment.path, "uploaded");
     await mkdir(this.dir(segment.cameraId, "uploaded"), { recursive: true });
-    await rename(segment.path, target);
+    const target = await moveWithoutReplacing(segment.path, this.dir(segment.cameraId, "uploaded"), (copy) => segmentFileName(segment, copy));
     await utimes(target, nowMs / 1000, nowMs / 1000);
   }
 
@@ -103,25 +102,43 @@ export class Spool {
     return target;
   }
 
-  async #lastKey(cameraId: string): Promise<number> {
-    const known = this.#lastKeySec.get(cameraId);
-    if (known !== undefined) return known;
-    const onDisk = [...(await this.#list(cameraId, "pending")), ...(await this.#list(cameraId, "uploaded"))];
-    return Math.max(0, ...onDisk.map((s) => s.keySec));
-  }
-
   async #list(cameraId: string, state: "pending" | "uploaded"): Promise<Segment[]> {
     const dir = this.dir(cameraId, state);
     const names = await readdir(dir).catch(() => [] as string[]);
-    const segments = await Promise.all(
-      names.map(async (name) => {
-        const meta = parseSegmentFileName(name);
-        if (!meta) return undefined;
-        const info = await stat(join(dir, name)).catch(() => undefined);
-        if (!info) return undefined;
-        return { cameraId, ...meta, path: join(dir, name), bytes: info.size, finishedMs: info.mtimeMs } satisfies Segment;
-      }),
-    );
-    return segments.filter((s) => s !== undefined);
+    const segments: Segment[] = [];
+    // Stats in batches: all at once held a promise and a Stats object per file (1 GB at 864,000).
+    for (let i = 0; i < names.length; i += STAT_BATCH) {
+      const batch = await Promise.all(
+        names.slice(i, i + STAT_BATCH).map(async (name) => {
+          const meta = parseSegmentFileName(name);
+          if (!meta) return undefined;
+          const info = await stat(join(dir, name)).catch(() => undefined);
+          if (!info) return undefined;
+          return { cameraId, ...meta, path: join(dir, name), bytes: info.size, finishedMs: info.mtimeMs } satisfies Segment;
+        }),
+      );
+      for (const segment of batch) if (segment) segments.push(segment);
+    }
+    return segments;
+  }
+}
+
+/**
+ * link(2) then unlink: unlike rename, link fails when the target exists, so no file is replaced.
+ * A crash between the two leaves the recording in both places; recovery commits it again and the
+ * storage recognises the same segment (same `start`), so nothing is lost or doubled in storage.
+ */
+async function moveWithoutReplacing(file: string, dir: string, nameOf: (copy: number) => string): Promise<string> {
+  for (let copy = 1; ; copy++) {
+    const target = join(dir, nameOf(copy));
+    if (target === file) return target;
+    try {
+      await link(file, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw error;
+    }
+    await unlink(file);
+    return target;
   }
 }

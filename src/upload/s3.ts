@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, type ReadStream } from "node:fs";
 import type { StorageConfig } from "../config/schema.ts";
 import { describe } from "../errors.ts";
-import { StorageError, type ListedObject, type ObjectInfo, type Storage, type StoredObject } from "./storage.ts";
+import { StorageError, type ListedObject, type ObjectInfo, type PutOutcome, type Storage, type StoredObject } from "./storage.ts";
 
 /** Reads of 1 MiB instead of the default 64 KiB: fewer round trips through the event loop. */
 const READ_CHUNK = 1024 * 1024;
@@ -45,18 +45,17 @@ export class S3Storage implements Storage {
     return `s3 ${this.config.endpoint ?? "aws"} bucket ${this.config.bucket}`;
   }
 
-  async prepare(): Promise<void> {
+  async prepare(signal?: AbortSignal): Promise<void> {
     const Bucket = this.config.bucket;
     try {
-      await this.#client.send(new HeadBucketCommand({ Bucket }));
+      await this.#client.send(new HeadBucketCommand({ Bucket }), { abortSignal: signal });
       return;
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status !== 404) throw toStorageError(`cannot reach bucket ${Bucket}`, error);
+      if (statusOf(error) !== 404) throw toStorageError(`cannot reach bucket ${Bucket}`, error);
       if (!this.config.create_bucket) throw new StorageError(`bucket ${Bucket} does not exist (storage.create_bucket = false)`, false);
     }
     try {
-      await this.#client.send(new CreateBucketCommand({ Bucket }));
+      await this.#client.send(new CreateBucketCommand({ Bucket }), { abortSignal: signal });
     } catch (error) {
       const name = (error as Error).name;
       if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw toStorageError(`cannot create bucket ${Bucket}`, error);
@@ -114,37 +113,73 @@ export class S3Storage implements Storage {
     }
   }
 
-  async put(object: StoredObject): Promise<void> {
-    if (object.bytes <= this.partSizeBytes) await this.#putWhole(object);
-    else await this.#putMultipart(object);
+  /**
+   * Never replaces an object. A HEAD first, since not every server honours a conditional write
+   * (s3rver 3.7.1 ignores If-None-Match on PUT and on CompleteMultipartUpload); then the write
+   * with `If-None-Match: *`, which closes the gap between the two where the server does honour it.
+   * Credentials allowed to write but not to read (HEAD answers 403) rely on that condition alone;
+   * a re-upload after a crash then cannot be told from a different segment and goes to `-2`.
+   */
+  async put(object: StoredObject, signal?: AbortSignal): Promise<PutOutcome> {
+    const holder = await this.#holder(object, signal);
+    if (holder) return holder;
+    return object.bytes <= this.partSizeBytes ? await this.#putWhole(object, signal) : await this.#putMultipart(object, signal);
   }
 
-  async #putWhole(object: StoredObject): Promise<void> {
+  /** What holds the key now: `present` (this segment), `taken` (another one), or undefined: free, or not ours to read. */
+  async #holder(object: StoredObject, signal: AbortSignal | undefined): Promise<Exclude<PutOutcome, "stored"> | undefined> {
+    try {
+      const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: object.key }), { abortSignal: signal });
+      return sameSegment(head.Metadata ?? {}, object.metadata) ? "present" : "taken";
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 || status === 403) return undefined;
+      throw toStorageError(`cannot check ${object.key}`, error);
+    }
+  }
+
+  async #putWhole(object: StoredObject, signal: AbortSignal | undefined): Promise<PutOutcome> {
     try {
       const ContentMD5 = await md5Of(object.file, 0, object.bytes);
-      await this.#client.send(new PutObjectCommand({ ...this.#head(object), Body: rangeOf(object.file, 0, object.bytes), ContentLength: object.bytes, ContentMD5 }));
+      await this.#client.send(new PutObjectCommand({ ...this.#head(object), Body: rangeOf(object.file, 0, object.bytes), ContentLength: object.bytes, ContentMD5, IfNoneMatch: "*" }), { abortSignal: signal });
+      return "stored";
     } catch (error) {
+      // Another writer got there between our HEAD and PUT.
+      if (statusOf(error) === 412) return (await this.#holder(object, signal)) ?? "taken";
       throw toStorageError(`upload of ${object.key} failed`, error);
     }
   }
 
-  async #putMultipart(object: StoredObject): Promise<void> {
+  async #putMultipart(object: StoredObject, signal: AbortSignal | undefined): Promise<PutOutcome> {
     const { Bucket, Key } = this.#head(object);
     let UploadId: string | undefined;
     try {
-      ({ UploadId } = await this.#client.send(new CreateMultipartUploadCommand(this.#head(object))));
+      ({ UploadId } = await this.#client.send(new CreateMultipartUploadCommand(this.#head(object)), { abortSignal: signal }));
       const Parts: Array<{ ETag: string | undefined; PartNumber: number }> = [];
       for (let offset = 0, PartNumber = 1; offset < object.bytes; offset += this.partSizeBytes, PartNumber++) {
         const length = Math.min(this.partSizeBytes, object.bytes - offset);
         const ContentMD5 = await md5Of(object.file, offset, length);
-        const { ETag } = await this.#client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: rangeOf(object.file, offset, length), ContentLength: length, ContentMD5 }));
+        const { ETag } = await this.#client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: rangeOf(object.file, offset, length), ContentLength: length, ContentMD5 }), { abortSignal: signal });
         Parts.push({ ETag, PartNumber });
       }
-      await this.#client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } }));
+      // The parts took a while: complete only if the key is still free.
+      const holder = await this.#holder(object, signal);
+      if (holder) {
+        await this.#abort(Key, UploadId);
+        return holder;
+      }
+      await this.#client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts }, IfNoneMatch: "*" }), { abortSignal: signal });
+      return "stored";
     } catch (error) {
-      if (UploadId) await this.#client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => {});
+      await this.#abort(Key, UploadId);
+      if (statusOf(error) === 412) return (await this.#holder(object, signal)) ?? "taken";
       throw toStorageError(`multipart upload of ${object.key} failed`, error);
     }
+  }
+
+  async #abort(Key: string, UploadId: string | undefined): Promise<void> {
+    // Not under the signal: an aborted upload's parts must not stay behind in the bucket.
+    if (UploadId) await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.config.bucket, Key, UploadId })).catch(() => {});
   }
 
   #head(object: StoredObject) {
@@ -203,6 +238,15 @@ async function md5Of(file: string, start: number, length: number): Promise<strin
   const hash = createHash("md5");
   if (length > 0) for await (const chunk of createReadStream(file, { start, end: start + length - 1, highWaterMark: READ_CHUNK })) hash.update(chunk);
   return hash.digest("base64");
+}
+
+/** The same segment: same camera and the same first-frame time (S3 lowercases metadata names). */
+function sameSegment(stored: Record<string, string>, ours: Record<string, string>): boolean {
+  return stored.start === ours.start && stored["camera-id"] === ours["camera-id"];
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 function toStorageError(what: string, error: unknown): StorageError {

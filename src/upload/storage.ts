@@ -5,6 +5,7 @@ export interface StoredObject {
   key: string;
   file: string;
   bytes: number;
+  /** User metadata; its `start` (the first frame, ms) tells one segment from another. */
   metadata: Record<string, string>;
 }
 
@@ -23,14 +24,23 @@ export interface ObjectInfo {
   metadata: Record<string, string>;
 }
 
+/**
+ * What a put found: `stored` (written now), `present` (this same segment was already there, an
+ * upload before a crash: done), `taken` (a different segment holds the key: nothing was written).
+ */
+export type PutOutcome = "stored" | "present" | "taken";
+
 /** Where finished segments go: S3-compatible storage or a directory. */
 export interface Storage {
   /** For logs and `probe`: the endpoint and bucket or path, never a credential. */
   readonly target: string;
   /** Creates the bucket or the root directory if needed; throws StorageError when unreachable. */
-  prepare(): Promise<void>;
-  /** Stores the file under the key; returns only once the storage confirmed it. */
-  put(object: StoredObject): Promise<void>;
+  prepare(signal?: AbortSignal): Promise<void>;
+  /**
+   * Stores the file under the key unless an object is already there: never replaces one. Resolves
+   * only once the storage confirmed it; throws StorageError, or the signal's reason when aborted.
+   */
+  put(object: StoredObject, signal?: AbortSignal): Promise<PutOutcome>;
   /** Every object whose key starts with `prefix`, in key order; throws StorageError if a page fails. */
   list(prefix: string, signal?: AbortSignal): AsyncGenerator<ListedObject>;
   /** Size and metadata of the object at `key`, or undefined when there is none. */

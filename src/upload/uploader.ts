@@ -4,9 +4,11 @@ import { describe } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Segment } from "../spool/segment.ts";
 import type { Spool } from "../spool/spool.ts";
-import { objectKey, objectMetadata } from "./key.ts";
+import { KeyClaims } from "./claim-key.ts";
+import { objectKey } from "./key.ts";
 import { roundExhausted, uploadRetryDelayMs } from "./retry.ts";
 import { StorageError, type Storage } from "./storage.ts";
+import { UploadQueue, type QueueEntry } from "./upload-queue.ts";
 
 /** What the uploader reports as it happens; the metrics listen. */
 export interface UploadObserver {
@@ -23,6 +25,8 @@ export interface UploaderDeps {
   upload: Config["upload"];
   keyPrefix: string;
   timezone: string;
+  /** The service's lifetime: aborting it ends uploads in flight (what is left stays in the spool). */
+  signal?: AbortSignal;
 }
 
 export interface BacklogSnapshot {
@@ -36,24 +40,19 @@ export interface BacklogSnapshot {
   tickMs: number;
 }
 
-interface Entry {
-  segment: Segment;
-  failures: number;
-  uploading: boolean;
-}
-
 const TICK_MS = 1000;
 
 /**
- * Uploads spool segments, oldest first, up to `max_concurrent` at once. A failure closes a gate for
- * the whole queue until its backoff has passed: when the storage is down, only one attempt is made
- * per backoff step, not one per segment, and the backlog drains in order once it is back.
- * A segment leaves the spool's `pending` state only after the storage confirmed it.
+ * Uploads spool segments, oldest first, up to `max_concurrent` at once (the order and the backoff
+ * gate are the UploadQueue's). A segment leaves the spool's `pending` state only after the storage
+ * confirmed it, under a key no different segment holds (KeyClaims).
  */
 export class Uploader {
   readonly #deps: UploaderDeps;
-  readonly #queue = new Map<string, Entry>();
-  #gateUntilMs = 0;
+  readonly #queue = new UploadQueue();
+  readonly #claims: KeyClaims;
+  readonly #stop = new AbortController();
+  readonly #signal: AbortSignal;
   #prepared = false;
   #lastError: string | undefined;
   #tickMs: number;
@@ -62,31 +61,32 @@ export class Uploader {
 
   constructor(deps: UploaderDeps) {
     this.#deps = deps;
+    this.#claims = new KeyClaims(deps.storage, deps.keyPrefix, deps.timezone);
+    this.#signal = deps.signal ? AbortSignal.any([deps.signal, this.#stop.signal]) : this.#stop.signal;
     this.#tickMs = deps.clock.now();
   }
 
   /** Queues everything the spool holds from before this start, then keeps pumping. */
   async start(): Promise<void> {
-    for (const segment of await this.#deps.spool.pending()) this.enqueue(segment);
+    for (const segment of await this.#deps.spool.pending()) this.#queue.add(segment);
     this.#timer = setInterval(() => this.#pump(), TICK_MS);
     this.#pump();
   }
 
+  /** Stops pumping and aborts the uploads in flight; their segments stay in the spool. */
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#stop.abort(new Error("uploader stopped"));
   }
 
   enqueue(segment: Segment): void {
-    if (this.#queue.has(segment.path)) return;
-    this.#queue.set(segment.path, { segment, failures: 0, uploading: false });
-    this.#pump();
+    if (this.#queue.add(segment)) this.#pump();
   }
 
   /** Resolves when the queue is empty, or false at the deadline (shutdown: what is left stays on disk). */
   async drain(deadlineMs: number): Promise<boolean> {
-    // On shutdown, retry at once instead of sitting out a long backoff.
-    this.#gateUntilMs = 0;
+    this.#queue.openGate();
     this.#pump();
     while (this.#queue.size > 0) {
       const remaining = deadlineMs - this.#deps.clock.now();
@@ -97,25 +97,14 @@ export class Uploader {
   }
 
   snapshot(): BacklogSnapshot {
-    const byCamera: BacklogSnapshot["byCamera"] = {};
-    let bytes = 0;
-    let oldestStartMs: number | undefined;
-    for (const { segment } of this.#queue.values()) {
-      const camera = (byCamera[segment.cameraId] ??= { segments: 0, bytes: 0 });
-      camera.segments++;
-      camera.bytes += segment.bytes;
-      camera.oldestStartMs = Math.min(camera.oldestStartMs ?? Infinity, segment.startMs);
-      bytes += segment.bytes;
-      oldestStartMs = Math.min(oldestStartMs ?? Infinity, segment.startMs);
-    }
     const now = this.#deps.clock.now();
     return {
       segments: this.#queue.size,
-      bytes,
-      oldestStartMs,
-      byCamera,
-      inFlight: [...this.#queue.values()].filter((e) => e.uploading).length,
-      retryAtMs: this.#gateUntilMs > now ? this.#gateUntilMs : undefined,
+      bytes: this.#queue.bytes,
+      oldestStartMs: this.#queue.oldestStartMs(),
+      byCamera: this.#queue.byCamera(),
+      inFlight: this.#queue.inFlight,
+      retryAtMs: this.#queue.retryAtMs(now),
       lastError: this.#lastError,
       tickMs: this.#tickMs,
     };
@@ -125,59 +114,61 @@ export class Uploader {
     const now = this.#deps.clock.now();
     this.#tickMs = now;
     if (this.#queue.size === 0) for (const resolve of this.#idle.splice(0)) resolve();
-    if (now < this.#gateUntilMs) return;
-    const entries = [...this.#queue.values()];
-    let inFlight = entries.filter((e) => e.uploading).length;
-    const waiting = entries.filter((e) => !e.uploading).sort((a, b) => a.segment.startMs - b.segment.startMs);
-    for (const entry of waiting) {
-      if (inFlight >= this.#deps.upload.max_concurrent) break;
-      inFlight++;
-      entry.uploading = true;
+    if (this.#signal.aborted) return;
+    while (this.#queue.inFlight < this.#deps.upload.max_concurrent) {
+      const entry = this.#queue.take(now);
+      if (!entry) break;
       void this.#upload(entry);
       // Until the storage is known to be reachable, send one request, not a burst of them.
       if (!this.#prepared) break;
     }
   }
 
-  async #upload(entry: Entry): Promise<void> {
+  async #upload(entry: QueueEntry): Promise<void> {
     const { storage, spool, clock, log, observer, keyPrefix, timezone } = this.#deps;
     const { segment } = entry;
-    const key = objectKey(segment, keyPrefix, timezone);
+    let key = objectKey(segment, keyPrefix, timezone, entry.copy);
     const started = clock.now();
     try {
       if (!(await Bun.file(segment.path).exists())) {
         // Removed from the spool by hand: nothing is left to upload, and retrying cannot help.
-        this.#queue.delete(segment.path);
+        this.#queue.remove(entry);
         log.error("segment vanished from the spool before upload", { camera_id: segment.cameraId, key, file: segment.path });
         return;
       }
       if (!this.#prepared) {
-        await storage.prepare();
+        await storage.prepare(this.#signal);
         this.#prepared = true;
       }
-      await storage.put({ key, file: segment.path, bytes: segment.bytes, metadata: objectMetadata(segment) });
+      const claim = await this.#claims.store(segment, { from: entry.copy, signal: this.#signal, onProbe: (copy) => (entry.copy = copy) });
+      key = claim.key;
       await spool.markUploaded(segment, clock.now());
-      this.#queue.delete(segment.path);
+      this.#queue.remove(entry);
       this.#lastError = undefined;
       const done = clock.now();
       observer.uploaded(segment, (done - started) / 1000, (done - segment.finishedMs) / 1000);
-      log.info("segment uploaded", { camera_id: segment.cameraId, key, bytes: segment.bytes, upload_secs: (done - started) / 1000 });
+      const fields = { camera_id: segment.cameraId, key, bytes: segment.bytes, upload_secs: (done - started) / 1000 };
+      if (!claim.written) log.info("segment was already in storage (uploaded before a restart)", fields);
+      else if (claim.copy > 1) log.warn("segment uploaded under a numbered key: a different segment holds its time's key (clock set back, or the hour repeated)", fields);
+      else log.info("segment uploaded", fields);
     } catch (error) {
-      this.#failed(entry, key, error);
+      if (this.#signal.aborted) {
+        this.#queue.backOff(entry, 0);
+        log.info("upload cut short by shutdown; the segment stays in the spool", { camera_id: segment.cameraId, key });
+      } else this.#failed(entry, key, error);
     } finally {
-      entry.uploading = false;
       this.#pump();
     }
   }
 
-  #failed(entry: Entry, key: string, error: unknown): void {
+  #failed(entry: QueueEntry, key: string, error: unknown): void {
     const { clock, log, observer, upload } = this.#deps;
     const { segment } = entry;
     entry.failures++;
     const retryable = !(error instanceof StorageError) || error.retryable;
     if (!retryable) this.#prepared = false;
     const delayMs = uploadRetryDelayMs(entry.failures, upload.retry_backoff_secs, upload.max_retries);
-    this.#gateUntilMs = Math.max(this.#gateUntilMs, clock.now() + delayMs);
+    this.#queue.backOff(entry, clock.now() + delayMs);
     this.#lastError = describe(error);
     const fields = { camera_id: segment.cameraId, key, attempt: entry.failures, retry_in_secs: delayMs / 1000, error: this.#lastError };
     if (roundExhausted(entry.failures, upload.max_retries)) {

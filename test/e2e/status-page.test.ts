@@ -37,7 +37,7 @@ async function setup() {
   const now = Date.now();
   for (const [fromH, toH] of [[23, 19.5], [16, 15.8], [11, 6]] as const) {
     const startMs = Math.round(now - fromH * 3600_000);
-    writeFileSync(join(uploaded, segmentFileName({ keySec: Math.floor(startMs / 1000), startMs, durationMs: Math.round((fromH - toH) * 3600_000), configuredSecs: 2 })), "");
+    writeFileSync(join(uploaded, segmentFileName({ cut: "start", startMs, durationMs: Math.round((fromH - toH) * 3600_000), configuredSecs: 2 })), "");
   }
   const config = `ui_password = "\${UI_PW}"
 [storage]

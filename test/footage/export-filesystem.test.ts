@@ -29,7 +29,7 @@ test("filesystem storage: segments known by their keys only are measured and joi
   const sources = files.slice(0, 3).map((name) => join(dir, name));
   const sourceHashes = (await Promise.all(sources.map(videoPacketHashes))).flat();
   files.slice(0, 3).forEach((name, i) => {
-    const key = join(dir, "store", objectKey({ cameraId: "cam", keySec: T / 1000 + Math.floor((16 / 3) * i), configuredSecs: 5 }, "", "UTC"));
+    const key = join(dir, "store", objectKey({ cameraId: "cam", startMs: T + Math.floor((16 / 3) * i) * 1000, cut: "start", configuredSecs: 5 }, "", "UTC"));
     mkdirSync(dirname(key), { recursive: true });
     renameSync(join(dir, name), key);
   });

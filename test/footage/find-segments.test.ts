@@ -23,13 +23,13 @@ function setup() {
   const storage = new FilesystemStorage(join(dir, "store"));
   const deps: FootageDeps = { storage, spool: new SpoolLayout(join(dir, "spool")), keyPrefix: "p/", timezone: TZ, cameras: [camera, { id: "other", segment_duration_secs: 10 } as CameraConfig], ffmpegPath: "/nonexistent/ffmpeg" }; // nothing here may run ffmpeg
   const store = (startMs: number, bytes = 10) => {
-    const file = join(dir, "store", objectKey({ cameraId: "cam", keySec: Math.floor(startMs / 1000), configuredSecs: 10 }, "p/", TZ));
+    const file = join(dir, "store", objectKey({ cameraId: "cam", startMs, cut: "start", configuredSecs: 10 }, "p/", TZ));
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, Buffer.alloc(bytes));
     return file;
   };
   const spool = (state: "pending" | "uploaded", startMs: number, durationMs: number, bytes = 20) => {
-    const file = join(dir, "spool", "cam", state, segmentFileName({ keySec: Math.floor(startMs / 1000), startMs, durationMs, configuredSecs: 10 }));
+    const file = join(dir, "spool", "cam", state, segmentFileName({ cut: "start", startMs, durationMs, configuredSecs: 10 }));
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, Buffer.alloc(bytes));
     return file;

@@ -47,7 +47,7 @@ describe("routes", () => {
 
   test("metrics follow the recorder's and uploader's events", async () => {
     const { metrics, handle } = handlerFor(snapshot());
-    const segment = { cameraId: "good", startMs: NOW, durationMs: 4000, configuredSecs: 4, keySec: NOW / 1000, path: "/x", bytes: 5000, finishedMs: NOW };
+    const segment = { cameraId: "good", startMs: NOW, durationMs: 4000, configuredSecs: 4, cut: "start" as const, path: "/x", bytes: 5000, finishedMs: NOW };
     metrics.connected("good", true);
     metrics.segmentRecorded(segment);
     metrics.recordingBytes("good", 3000);

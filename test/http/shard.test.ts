@@ -8,7 +8,7 @@ const disk = { totalBytes: 100, freeBytes: 40, usageRatio: 0.6, writable: true, 
 
 test("metrics: the shard, the shard count and the configured cameras; per-camera series only for owned cameras", async () => {
   const metrics = new Metrics(["cam-a"], "1.0.0", { backlog: () => backlog, disk: () => disk }, { index: 2, shards: 3, configuredCameras: 7 });
-  const segment = (cameraId: string) => ({ cameraId, startMs: NOW, durationMs: 2000, configuredSecs: 2, keySec: NOW / 1000, path: "/x", bytes: 10, finishedMs: NOW });
+  const segment = (cameraId: string) => ({ cameraId, startMs: NOW, durationMs: 2000, configuredSecs: 2, cut: "start" as const, path: "/x", bytes: 10, finishedMs: NOW });
   // A camera that moved to another replica: its leftover segment is uploaded here but counted by its owner.
   metrics.uploaded(segment("moved"), 0.1, 1);
   metrics.failed(segment("moved"));

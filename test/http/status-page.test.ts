@@ -113,7 +113,7 @@ async function fixture(options: { spans?: StatusDeps["spans"]; ffmpegPath?: stri
   const handle = createHandler({ metrics, snapshot: () => s, app: { credentials: { user: "admin", password: "ui-pw" }, routes: statusRoutes(deps) } });
   const get = (path: string, headers: Record<string, string> = AUTH) => handle(new Request(`http://localhost${path}`, { headers }));
   const addSegment = async (startMs: number, pattern = "testsrc2") => {
-    const file = join(spool.dir("good", "pending"), segmentFileName({ keySec: Math.floor(startMs / 1000), startMs, durationMs: 2000, configuredSecs: 2 }));
+    const file = join(spool.dir("good", "pending"), segmentFileName({ cut: "start", startMs, durationMs: 2000, configuredSecs: 2 }));
     const proc = Bun.spawn(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", `${pattern}=size=640x360:rate=15`, "-t", "2", "-c:v", "libx264", "-g", "15", "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-y", file]);
     expect(await proc.exited).toBe(0);
     return file;
@@ -275,7 +275,7 @@ describe("the newest finished segment in the spool", () => {
     await spool.prepare(["cam"]);
     const put = (state: "pending" | "uploaded", startMs: number, durationMs: number) => {
       mkdirSync(spool.dir("cam", state), { recursive: true });
-      writeFileSync(join(spool.dir("cam", state), segmentFileName({ keySec: Math.floor(startMs / 1000), startMs, durationMs, configuredSecs: 2 })), "");
+      writeFileSync(join(spool.dir("cam", state), segmentFileName({ cut: "start", startMs, durationMs, configuredSecs: 2 })), "");
     };
     put("uploaded", NOW - 10_000, 2000);
     put("uploaded", NOW - 8_000, 2000);

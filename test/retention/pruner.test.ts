@@ -31,7 +31,7 @@ function setup(now = Date.UTC(2026, 10, 24, 12, 0, 0)) {
 function store(storage: StorageDouble, id: string, newestMs: number, hours: number, bytes = 10) {
   for (let h = 0; h < hours; h++) {
     const startMs = newestMs - h * HOUR;
-    storage.objects.set(objectKey({ cameraId: id, keySec: startMs / 1000, configuredSecs: 900 }, "", "UTC"), { bytes, modifiedMs: startMs + 16 * 60_000 });
+    storage.objects.set(objectKey({ cameraId: id, startMs, cut: "start", configuredSecs: 900 }, "", "UTC"), { bytes, modifiedMs: startMs + 16 * 60_000 });
   }
 }
 

@@ -17,7 +17,7 @@ export interface Seeded {
 export function segmentsOf(cameraId: string, keyPrefix: string, newestMs: number, count: number, everyMs: number, bytes = 100): Seeded[] {
   return Array.from({ length: count }, (_, i) => {
     const startMs = newestMs - i * everyMs;
-    return { key: objectKey({ cameraId, keySec: startMs / 1000, configuredSecs: 900 }, keyPrefix, "UTC"), startMs, bytes };
+    return { key: objectKey({ cameraId, startMs, cut: "start", configuredSecs: 900 }, keyPrefix, "UTC"), startMs, bytes };
   }).reverse();
 }
 

@@ -1,4 +1,4 @@
-import { StorageError, type ListedObject, type ObjectInfo, type Storage } from "../../src/upload/storage.ts";
+import { StorageError, type ListedObject, type ObjectInfo, type PutOutcome, type Storage } from "../../src/upload/storage.ts";
 
 /** An in-memory Storage: objects by key; listings can be made to fail after some objects. */
 export class StorageDouble implements Storage {
@@ -9,7 +9,7 @@ export class StorageDouble implements Storage {
   failListingAfter: number | undefined;
 
   async prepare(): Promise<void> {}
-  async put(): Promise<void> {
+  async put(): Promise<PutOutcome> {
     throw new Error("not used");
   }
 

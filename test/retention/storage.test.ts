@@ -201,7 +201,7 @@ describe("retention on the filesystem backend", () => {
     seedFiles(root, stored);
     const spool = new Spool(join(dir, "spool"));
     mkdirSync(spool.dir("cam-1", "pending"), { recursive: true });
-    const pending = Array.from({ length: 5 }, (_, i) => Date.now() - i * HOUR).map((startMs) => join(spool.dir("cam-1", "pending"), segmentFileName({ keySec: Math.floor(startMs / 1000), startMs, durationMs: 900_000, configuredSecs: 900 })));
+    const pending = Array.from({ length: 5 }, (_, i) => Date.now() - i * HOUR).map((startMs) => join(spool.dir("cam-1", "pending"), segmentFileName({ cut: "start", startMs, durationMs: 900_000, configuredSecs: 900 })));
     for (const file of pending) writeFileSync(file, "waiting");
     const config = parseConfig(`[storage]\ntype = "filesystem"\npath = "${root}"\n[recording]\ntemp_dir = "${dir}/spool"\n[retention]\ndays = 1\n[[cameras]]\nid = "cam-1"\nrtsp_url = "rtsp://h/s"\n`, "t.toml", {});
     const [outcome] = await createPruner(config, createStorage(config), systemClock, quietLog).runOnce();

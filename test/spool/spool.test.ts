@@ -9,31 +9,42 @@ import { scratch } from "../fixtures/service.ts";
 
 const quiet = createLogger({ level: "error", format: "json", write: () => {} });
 
-async function recorded(spool: Spool, name: string, startMs: number, durationMs = 2000) {
+async function recorded(spool: Spool, name: string, startMs: number, durationMs = 2000, data = "data") {
   const file = join(spool.dir("cam", "recording"), name);
-  writeFileSync(file, "data");
-  return spool.commit("cam", file, { startMs, durationMs, configuredSecs: 2 });
+  writeFileSync(file, data);
+  return spool.commit("cam", file, { startMs, durationMs, configuredSecs: 2, cut: "boundary" });
 }
 
 test("commit: the file moves to pending with its metadata in the name, found again after a restart", async () => {
   const spool = new Spool(scratch());
   await spool.prepare(["cam"]);
   const segment = await recorded(spool, "1_2_000000.mp4", 1_765_636_200_250);
-  expect(segment).toMatchObject({ cameraId: "cam", startMs: 1_765_636_200_250, durationMs: 2000, configuredSecs: 2, keySec: 1_765_636_200, bytes: 4 });
+  expect(segment).toMatchObject({ cameraId: "cam", startMs: 1_765_636_200_250, durationMs: 2000, configuredSecs: 2, cut: "boundary", bytes: 4 });
   expect(readdirSync(spool.dir("cam", "recording"))).toEqual([]);
   const again = await new Spool(spool.root).pending();
   expect(again.map((s) => s.path)).toEqual([segment.path]);
 });
 
-test("two segments starting in the same second never share a key, also across a restart", async () => {
+test("two segments with the same start (a clock set back) both stay in the spool; neither replaces the other", async () => {
   const spool = new Spool(scratch());
   await spool.prepare(["cam"]);
-  const a = await recorded(spool, "a.mp4", 1_000_000_000_100, 300);
-  const b = await recorded(spool, "b.mp4", 1_000_000_000_700, 300);
-  expect([a.keySec, b.keySec]).toEqual([1_000_000_000, 1_000_000_001]);
-  const c = await recorded(new Spool(spool.root), "c.mp4", 1_000_000_001_200);
-  expect(c.keySec).toBe(1_000_000_002);
-  expect(c.startMs).toBe(1_000_000_001_200); // the exact start is kept for the metadata
+  const a = await recorded(spool, "a.mp4", 1_000_000_000_100, 300, "first");
+  const b = await recorded(spool, "b.mp4", 1_000_000_000_100, 300, "second");
+  expect(a.path).not.toBe(b.path);
+  const pending = await new Spool(spool.root).pending();
+  expect(pending.map((s) => Bun.file(s.path).size)).toEqual([5, 6]);
+  expect(pending.map((s) => s.startMs)).toEqual([1_000_000_000_100, 1_000_000_000_100]);
+  // Uploaded: kept side by side as well.
+  await spool.markUploaded(a, 1_000_000_100_000);
+  await spool.markUploaded(b, 1_000_000_100_000);
+  expect((await spool.uploaded("cam")).length).toBe(2);
+});
+
+test("a spool written before keys named the boundary is still read", async () => {
+  const spool = new Spool(scratch());
+  await spool.prepare(["cam"]);
+  writeFileSync(join(spool.dir("cam", "pending"), "1000000001_1000000000100_2000_2.mp4"), "old");
+  expect(await spool.pending()).toMatchObject([{ startMs: 1_000_000_000_100, durationMs: 2000, configuredSecs: 2, cut: "start", bytes: 3 }]);
 });
 
 test("retention removes only uploaded segments, and only after local_retention_minutes", async () => {
