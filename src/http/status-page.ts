@@ -66,7 +66,7 @@ export function statusRoutes(deps: StatusDeps): AppRoute[] {
         if (!thumb.ok) return thumb.reason === "no_segment" ? notFound(thumb.reason, thumb.message) : Response.json({ error: "thumbnail_failed", message: thumb.message }, { status: 503, headers: { "cache-control": "no-store" } });
         const etag = `"${thumb.segment}"`;
         // The page asks with ?segment=<start of the newest segment>: that URL's picture never changes.
-        const pinned = new URL(req.url).searchParams.get("segment") === thumb.segment.split("_")[1];
+        const pinned = new URL(req.url).searchParams.get("segment") === String(thumb.segmentStartMs);
         const headers = { etag, "cache-control": pinned ? "private, max-age=86400, immutable" : "private, no-cache", "content-type": "image/jpeg" };
         if (req.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
         return new Response(thumb.jpeg, { headers });

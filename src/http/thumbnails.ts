@@ -10,7 +10,7 @@ export interface ThumbnailDeps {
 }
 
 export type Thumbnail =
-  | { ok: true; jpeg: Uint8Array; segment: string }
+  | { ok: true; jpeg: Uint8Array; segment: string; segmentStartMs: number }
   | { ok: false; reason: "no_segment" | "failed"; message: string };
 
 const WIDTH = 320;
@@ -67,7 +67,7 @@ export class Thumbnails {
       const [jpeg, stderr, code] = await Promise.all([new Response(proc.stdout).bytes(), new Response(proc.stderr).text(), proc.exited]);
       if (signal.aborted) return { ok: false, reason: "failed", message: `ffmpeg took longer than ${this.#deps.timeoutMs ?? 10_000} ms` };
       if (code !== 0 || jpeg.length === 0) return { ok: false, reason: "failed", message: `ffmpeg could not decode ${segment.name}: ${stderr.trim().split("\n").pop() || `exit ${code}`}` };
-      return { ok: true, jpeg, segment: segment.name };
+      return { ok: true, jpeg, segment: segment.name, segmentStartMs: segment.startMs };
     } catch (error) {
       return { ok: false, reason: "failed", message: `ffmpeg could not be started: ${(error as Error).message}` };
     }

@@ -20,13 +20,13 @@ test("counters follow every change without a rescan: segments, bytes, per camera
   q.add(seg("a", 20, 50));
   q.add(seg("b", 15, 1));
   expect([q.size, q.bytes, q.inFlight, q.oldestStartMs()]).toEqual([3, 151, 0, 10]);
-  expect(q.byCamera()).toEqual({ a: { segments: 2, bytes: 150 }, b: { segments: 1, bytes: 1 } });
+  expect(q.byCamera()).toEqual({ a: { segments: 2, bytes: 150, oldestStartMs: 10 }, b: { segments: 1, bytes: 1, oldestStartMs: 15 } });
   const first = q.take(0)!;
   // Uploading still counts as backlog, and as the oldest.
   expect([q.size, q.inFlight, q.oldestStartMs()]).toEqual([3, 1, 10]);
   q.remove(first);
   expect([q.size, q.bytes, q.inFlight, q.oldestStartMs()]).toEqual([2, 51, 0, 15]);
-  expect(q.byCamera()).toEqual({ a: { segments: 1, bytes: 50 }, b: { segments: 1, bytes: 1 } });
+  expect(q.byCamera()).toEqual({ a: { segments: 1, bytes: 50, oldestStartMs: 20 }, b: { segments: 1, bytes: 1, oldestStartMs: 15 } });
   q.remove(q.take(0)!);
   q.remove(q.take(0)!);
   expect([q.size, q.bytes, q.oldestStartMs()]).toEqual([0, 0, undefined]);
