@@ -13,12 +13,14 @@ export interface RecordArgs {
 /**
  * Fragmented MP4 written as it goes, so that a kill at any moment leaves a playable file:
  * - empty_moov + default_base_moof: the header is complete before the first frame;
- * - frag_keyframe starts a fragment at each keyframe, and frag_duration=1 s also between them,
- *   so a camera with a 4 s keyframe interval loses at most ~1 s, not 4 s;
+ * - frag_keyframe starts a fragment at each keyframe, and frag_duration=0.5 s also between them,
+ *   so a camera with a 4 s keyframe interval loses at most ~0.5 s, not 4 s; the muxer holds one
+ *   fragment in memory: 1 s fragments cost each ffmpeg ~0.9 MB over bare ffmpeg's plain MP4 at
+ *   4 Mbit/s, 0.5 s ones ~0.4 MB (PSS, BENCHMARKS.md); the extra moof boxes are ~100 bytes each;
  * - flush_packets=1 inside the segment muxer's options: without it the fragments sit in
  *   ffmpeg's buffer (a SIGKILL 3 s into a segment left a 28-byte unplayable file).
  */
-export const FRAGMENTED_MP4 = "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000:flush_packets=1";
+export const FRAGMENTED_MP4 = "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=500000:flush_packets=1";
 
 /**
  * G.711 to AAC with ffmpeg's "fast" coder, not its default "twoloop": on a camera's 8 kHz speech it

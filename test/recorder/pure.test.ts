@@ -31,7 +31,7 @@ describe("ffmpeg arguments", () => {
     expect(after("-segment_atclocktime")).toBe("1");
     expect(after("-segment_format_options")).toBe(FRAGMENTED_MP4);
     expect(FRAGMENTED_MP4).toContain("flush_packets=1");
-    expect(FRAGMENTED_MP4).toContain("frag_duration=1000000");
+    expect(FRAGMENTED_MP4).toContain("frag_duration=500000");
     expect(after("-segment_list")).toBe("pipe:1");
     expect(after("-segment_list_type")).toBe("csv");
     expect(args.at(-1)).toBe(base.outputPattern);
