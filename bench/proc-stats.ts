@@ -46,6 +46,7 @@ export class UsageSampler {
   readonly #last = new Map<number, ProcessUsage>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #peakPss = 0;
+  #lastPss = 0;
   #samples = 0;
 
   constructor(readonly pids: () => number[], readonly intervalMs = 1000) {}
@@ -61,6 +62,8 @@ export class UsageSampler {
     let pss = 0;
     for (const pid of pids) pss += pssOf(pid) ?? 0;
     this.#peakPss = Math.max(this.#peakPss, pss);
+    // The last sample while the processes lived: the steady state (the peak can be a start-up burst).
+    if (pss > 0) this.#lastPss = pss;
     this.#samples++;
     for (const pid of pids) {
       const usage = usageOf(pid);
@@ -70,7 +73,7 @@ export class UsageSampler {
     }
   }
 
-  stop(): { cpuSecs: number; peakRssBytes: number; sumPeakRssBytes: number; peakPssBytes: number; processes: number } {
+  stop(): { cpuSecs: number; peakRssBytes: number; sumPeakRssBytes: number; peakPssBytes: number; lastPssBytes: number; processes: number } {
     this.sample();
     clearInterval(this.#timer);
     const all = [...this.#last.values()];
@@ -79,6 +82,7 @@ export class UsageSampler {
       peakRssBytes: Math.max(0, ...all.map((u) => u.peakRssBytes)),
       sumPeakRssBytes: all.reduce((s, u) => s + u.peakRssBytes, 0),
       peakPssBytes: this.#peakPss,
+      lastPssBytes: this.#lastPss,
       processes: all.length,
     };
   }

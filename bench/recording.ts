@@ -12,7 +12,10 @@ import { pidsWhere, UsageSampler } from "./proc-stats.ts";
 
 export interface Usage {
   cpuSecs: number;
+  /** PSS summed over the group at the last sample before the stop (steady state). */
   pssBytes: number;
+  /** The largest such sum during the run (start-up included). */
+  peakPssBytes: number;
 }
 
 export interface Run extends Kept {
@@ -75,7 +78,7 @@ export async function recordThroughService(urls: string[], plays: Map<number, nu
     return { paths, starts };
   });
   const kept = await measureKept(files, firstPlays(urls.length, plays, spawned));
-  return { ...kept, service: { cpuSecs: mine.cpuSecs, pssBytes: mine.peakPssBytes }, ffmpegs: { cpuSecs: theirs.cpuSecs, pssBytes: theirs.peakPssBytes } };
+  return { ...kept, service: { cpuSecs: mine.cpuSecs, pssBytes: mine.lastPssBytes, peakPssBytes: mine.peakPssBytes }, ffmpegs: { cpuSecs: theirs.cpuSecs, pssBytes: theirs.lastPssBytes, peakPssBytes: theirs.peakPssBytes } };
 }
 
 export async function recordBare(urls: string[], plays: Map<number, number[]>, secs: number, segmentSecs: number, audio?: string[]): Promise<Run> {
@@ -112,7 +115,7 @@ export async function recordBare(urls: string[], plays: Map<number, number[]>, s
   // An unlisted last segment has no known start: its gap is not measured (Infinity - x is skipped below).
   for (const f of files) f.starts = f.starts.map((s) => (Number.isFinite(s) ? s : Number.NaN));
   const kept = await measureKept(files, firstPlays(urls.length, plays, spawned));
-  return { ...kept, service: { cpuSecs: 0, pssBytes: 0 }, ffmpegs: { cpuSecs: usage.cpuSecs, pssBytes: usage.peakPssBytes } };
+  return { ...kept, service: { cpuSecs: 0, pssBytes: 0, peakPssBytes: 0 }, ffmpegs: { cpuSecs: usage.cpuSecs, pssBytes: usage.lastPssBytes, peakPssBytes: usage.peakPssBytes } };
 }
 
 /** Seconds from `spawnedMs` to each camera's first PLAY after it. */
