@@ -47,6 +47,7 @@ export class UsageSampler {
   #timer: ReturnType<typeof setInterval> | undefined;
   #peakPss = 0;
   #lastPss = 0;
+  #steadyPss = 0;
   #samples = 0;
 
   constructor(readonly pids: () => number[], readonly intervalMs = 1000) {}
@@ -62,8 +63,7 @@ export class UsageSampler {
     let pss = 0;
     for (const pid of pids) pss += pssOf(pid) ?? 0;
     this.#peakPss = Math.max(this.#peakPss, pss);
-    // The last sample while the processes lived: the steady state (the peak can be a start-up burst).
-    if (pss > 0) this.#lastPss = pss;
+    this.#lastPss = pss;
     this.#samples++;
     for (const pid of pids) {
       const usage = usageOf(pid);
@@ -71,6 +71,12 @@ export class UsageSampler {
       // A zombie reads as zero memory: keep the highest of every reading, never a lower one.
       if (usage) this.#last.set(pid, { cpuSecs: Math.max(usage.cpuSecs, before?.cpuSecs ?? 0), peakRssBytes: Math.max(usage.peakRssBytes, before?.peakRssBytes ?? 0) });
     }
+  }
+
+  /** Samples now and keeps this PSS sum as the steady state (call it before stopping anything). */
+  markSteady(): void {
+    this.sample();
+    this.#steadyPss = this.#lastPss;
   }
 
   stop(): { cpuSecs: number; peakRssBytes: number; sumPeakRssBytes: number; peakPssBytes: number; lastPssBytes: number; processes: number } {
@@ -82,7 +88,7 @@ export class UsageSampler {
       peakRssBytes: Math.max(0, ...all.map((u) => u.peakRssBytes)),
       sumPeakRssBytes: all.reduce((s, u) => s + u.peakRssBytes, 0),
       peakPssBytes: this.#peakPss,
-      lastPssBytes: this.#lastPss,
+      lastPssBytes: this.#steadyPss,
       processes: all.length,
     };
   }

@@ -51,8 +51,8 @@ export async function recordThroughService(urls: string[], plays: Map<number, nu
   own.start();
   children.start();
   await Bun.sleep(secs * 1000);
-  own.sample();
-  children.sample();
+  own.markSteady();
+  children.markSteady();
   service.kill("SIGTERM");
   await service.exited;
   const mine = own.stop();
@@ -92,7 +92,7 @@ export async function recordBare(urls: string[], plays: Map<number, number[]>, s
   const sampler = new UsageSampler(() => procs.map((p) => p.pid), SAMPLE_MS);
   sampler.start();
   await Bun.sleep(secs * 1000);
-  sampler.sample();
+  sampler.markSteady();
   for (const p of procs) {
     p.stdin.write("q");
     await p.stdin.flush();
