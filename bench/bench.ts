@@ -1,37 +1,38 @@
-// bun run bench: what camera-recorder costs next to bare ffmpeg, and how fast it uploads.
-// Writes BENCHMARKS.md. Knobs: BENCH_SECS (60), BENCH_CAMERAS ("1,8,32"), BENCH_UPLOAD_MB (1000).
+// bun run bench: what camera-recorder costs next to the design document's bare ffmpeg, on a farm
+// of independent 1080p cameras, and how fast it uploads. Rewrites its own section of BENCHMARKS.md
+// (between the bench markers). Knobs: BENCH_SECS (60), BENCH_CAMERAS ("1,16,64,96"),
+// BENCH_OPTIONS_CAMERAS (16), BENCH_UPLOAD_MB (1000).
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { parseSegmentFileName, segmentFileName } from "../src/spool/segment.ts";
-import { startFakeCamera } from "../test/fixtures/camera.ts";
+import { segmentFileName } from "../src/spool/segment.ts";
 import { killAll } from "../test/fixtures/processes.ts";
 import { startS3 } from "../test/fixtures/s3.ts";
 import { freePort, waitFor } from "../test/fixtures/wait.ts";
 import { BINARY } from "../test/fixtures/binary.ts";
-import { pidsWhere, UsageSampler } from "./proc-stats.ts";
+import { audioQuality, type AudioQuality } from "./audio-quality.ts";
+import { benchClip } from "./clip.ts";
+import { startFarm } from "./farm.ts";
+import { UsageSampler } from "./proc-stats.ts";
+import { recordBare, recordThroughService, type Run } from "./recording.ts";
+import { replaceSection } from "./report.ts";
 import pkg from "../package.json";
 
 const SECONDS = Number(process.env.BENCH_SECS ?? 60);
-const COUNTS = (process.env.BENCH_CAMERAS ?? "1,8,32").split(",").map(Number);
+const COUNTS = (process.env.BENCH_CAMERAS ?? "1,16,64,96").split(",").map(Number);
+const OPTIONS_CAMERAS = Number(process.env.BENCH_OPTIONS_CAMERAS ?? 16);
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB ?? 1000);
 const SEGMENT_SECS = 5;
 const MB = 1024 * 1024;
 
 interface RecordingRow {
   cameras: number;
-  audio: string;
-  serviceCpu: number;
-  serviceRss: number;
-  childrenCpu: number;
-  childrenRss: number;
-  bareCpu: number;
-  bareRss: number;
-  segments: number;
-  bareSegments: number;
-  mediaSecs: number;
-  wallSecs: number;
-  largestGap: number;
+  service: Run;
+  bare: Run;
+  /** The camera farm's own CPU seconds and PSS over both runs. */
+  rig: { cpuSecs: number; pssBytes: number };
+  /** 1-minute load average at the end of the row. */
+  load: number;
 }
 
 function spawnService(dir: string, config: string) {
@@ -40,67 +41,45 @@ function spawnService(dir: string, config: string) {
   return Bun.spawn([BINARY, "run", "--config", file], { stdout: "ignore", stderr: "inherit", stdin: "ignore", env: { PATH: process.env.PATH } });
 }
 
-async function recordThroughService(cameras: number, audio: string, url: string): Promise<Omit<RecordingRow, "bareCpu" | "bareRss" | "bareSegments">> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-svc-"));
-  const cameraTables = Array.from({ length: cameras }, (_, i) => `[[cameras]]\nid = "cam${i}"\nrtsp_url = "${url}"\nsegment_duration_secs = ${SEGMENT_SECS}\n`).join("");
-  const service = spawnService(dir, `[service]\nmetrics_host = "127.0.0.1"\nmetrics_port = ${freePort()}\nlog_format = "json"\n[storage]\ntype = "filesystem"\npath = "${dir}/store"\n[recording]\ntemp_dir = "${dir}/spool"\naudio_codec = "${audio}"\n${cameraTables}`);
-  const own = new UsageSampler(() => [service.pid]);
-  const children = new UsageSampler(() => pidsWhere((args) => args.some((a) => a.endsWith("ffmpeg")) && args.some((a) => a.startsWith(`${dir}/`))));
-  own.start();
-  children.start();
-  await Bun.sleep(SECONDS * 1000);
-  own.sample();
-  children.sample();
-  service.kill("SIGTERM");
-  await service.exited;
-  const mine = own.stop();
-  const theirs = children.stop();
-  let segments = 0;
-  let mediaMs = 0;
-  let largestGap = 0;
-  for (let i = 0; i < cameras; i++) {
-    const names = readdirSync(join(dir, "spool", `cam${i}`, "uploaded")).map(parseSegmentFileName).filter((s) => s !== undefined).sort((a, b) => a.startMs - b.startMs);
-    segments += names.length;
-    mediaMs += names.reduce((s, n) => s + n.durationMs, 0);
-    for (let k = 1; k < names.length; k++) largestGap = Math.max(largestGap, names[k]!.startMs - (names[k - 1]!.startMs + names[k - 1]!.durationMs));
-  }
-  return { cameras, audio, serviceCpu: mine.cpuSecs, serviceRss: mine.peakRssBytes, childrenCpu: theirs.cpuSecs, childrenRss: theirs.sumPeakRssBytes, segments, mediaSecs: mediaMs / 1000 / cameras, wallSecs: SECONDS, largestGap: largestGap / 1000 };
-}
-
-/** The design document's bare command: one plain ffmpeg per camera writing clock-aligned segments. */
-async function recordBare(cameras: number, audio: string, url: string) {
-  const dir = mkdtempSync(join(tmpdir(), "bench-bare-"));
-  const procs = Array.from({ length: cameras }, (_, i) => {
-    mkdirSync(join(dir, `cam${i}`));
-    const audioArgs = audio === "none" ? ["-an"] : ["-c:a", "aac"];
-    return Bun.spawn(["ffmpeg", "-hide_banner", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url, "-c:v", "copy", ...audioArgs, "-f", "segment", "-segment_time", String(SEGMENT_SECS), "-segment_atclocktime", "1", "-reset_timestamps", "1", "-strftime", "1", join(dir, `cam${i}`, "%Y-%m-%d_%H-%M-%S.mp4")], { stdin: "pipe", stdout: "ignore", stderr: "inherit" });
-  });
-  const sampler = new UsageSampler(() => procs.map((p) => p.pid));
-  sampler.start();
-  await Bun.sleep(SECONDS * 1000);
-  sampler.sample();
-  for (const p of procs) {
-    p.stdin.write("q");
-    await p.stdin.flush();
-  }
-  await Promise.all(procs.map((p) => p.exited));
-  const usage = sampler.stop();
-  const segments = Array.from({ length: cameras }, (_, i) => readdirSync(join(dir, `cam${i}`)).length).reduce((a, b) => a + b, 0);
-  return { bareCpu: usage.cpuSecs, bareRss: usage.sumPeakRssBytes, bareSegments: segments };
-}
-
-async function benchRecording(): Promise<RecordingRow[]> {
-  const camera = await startFakeCamera({ shared: true, gop: 30 });
+async function benchRecording(clip: string): Promise<RecordingRow[]> {
   const rows: RecordingRow[] = [];
-  for (const audio of ["aac", "none"]) {
-    for (const cameras of COUNTS) {
-      console.log(`recording: ${cameras} camera(s), audio ${audio}, ${SECONDS} s through the service, then bare ffmpeg`);
-      const service = await recordThroughService(cameras, audio, camera.url());
-      const bare = await recordBare(cameras, audio, camera.url());
-      rows.push({ ...service, ...bare });
-    }
+  for (const cameras of COUNTS) {
+    console.log(`recording: ${cameras} camera(s), ${SECONDS} s through the service, then ${SECONDS} s bare ffmpeg`);
+    const farm = await startFarm(clip, cameras);
+    const rig = new UsageSampler(() => farm.pids, 2000);
+    rig.start();
+    const service = await recordThroughService(farm.urls, farm.plays, SECONDS, SEGMENT_SECS);
+    const bare = await recordBare(farm.urls, farm.plays, SECONDS, SEGMENT_SECS);
+    const usage = rig.stop();
+    await farm.stop();
+    const row = { cameras, service, bare, rig: { cpuSecs: usage.cpuSecs, pssBytes: usage.peakPssBytes }, load: (await import("node:os")).loadavg()[0]! };
+    console.log(JSON.stringify(row));
+    rows.push(row);
   }
-  await camera.stop();
+  return rows;
+}
+
+interface OptionRow {
+  name: string;
+  audio: string[];
+  run: Run;
+}
+
+/** What each audio option costs ffmpeg alone: the design document's command with one change each. */
+async function benchOptions(clip: string): Promise<OptionRow[]> {
+  const variants: Array<[string, string[]]> = [
+    ["design document: `-c:a aac` (twoloop coder)", ["-c:a", "aac"]],
+    ["kept: `-c:a aac -aac_coder fast`", ["-c:a", "aac", "-aac_coder", "fast"]],
+    ["`-c:a aac -b:a 32k` (twoloop, lower bitrate)", ["-c:a", "aac", "-b:a", "32k"]],
+    ["`-an` (no audio: the floor)", ["-an"]],
+  ];
+  const farm = await startFarm(clip, OPTIONS_CAMERAS);
+  const rows: OptionRow[] = [];
+  for (const [name, audio] of variants) {
+    console.log(`options: ${OPTIONS_CAMERAS} bare ffmpegs, ${name}`);
+    rows.push({ name, audio, run: await recordBare(farm.urls, farm.plays, SECONDS, SEGMENT_SECS, audio) });
+  }
+  await farm.stop();
   return rows;
 }
 
@@ -210,16 +189,32 @@ async function version(command: string[]): Promise<string> {
 }
 
 const mb = (bytes: number) => (bytes / MB).toFixed(1);
+const pct = (cpuSecs: number, cameras: number) => ((100 * cpuSecs) / SECONDS / cameras).toFixed(2);
 
-function render(rows: RecordingRow[], upload: UploadResult, machine: string[]): string {
-  const recording = [
-    "| cameras | audio | service CPU s | service peak RSS MB | its ffmpegs CPU s | their RSS MB (sum) | bare ffmpegs CPU s | bare RSS MB (sum) | (service + ffmpegs) / bare CPU | segments (service / bare) | media s kept per camera / wall s | largest gap s |",
-    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...rows.map((r) => `| ${r.cameras} | ${r.audio} | ${r.serviceCpu.toFixed(2)} | ${mb(r.serviceRss)} | ${r.childrenCpu.toFixed(2)} | ${mb(r.childrenRss)} | ${r.bareCpu.toFixed(2)} | ${mb(r.bareRss)} | ${((r.serviceCpu + r.childrenCpu) / r.bareCpu).toFixed(3)} | ${r.segments} / ${r.bareSegments} | ${r.mediaSecs.toFixed(1)} / ${r.wallSecs} | ${r.largestGap.toFixed(3)} |`),
+function renderRecording(rows: RecordingRow[]): string[] {
+  const svcCpu = (r: RecordingRow) => r.service.service.cpuSecs + r.service.ffmpegs.cpuSecs;
+  const svcPss = (r: RecordingRow) => r.service.service.pssBytes + r.service.ffmpegs.pssBytes;
+  return [
+    "| cameras | CPU s: service / its ffmpegs / bare | CPU ratio (service + ffmpegs) / bare | PSS MB: service / its ffmpegs / bare | PSS ratio (peak ratio) | media s kept per camera: service / bare | first PLAY s after spawn, median / max: service / bare | largest gap s: service / bare | segments: service / bare | camera farm CPU % of a core / PSS MB | load |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.cameras} | ${r.service.service.cpuSecs.toFixed(2)} / ${r.service.ffmpegs.cpuSecs.toFixed(2)} / ${r.bare.ffmpegs.cpuSecs.toFixed(2)} | **${(svcCpu(r) / r.bare.ffmpegs.cpuSecs).toFixed(3)}** | ${mb(r.service.service.pssBytes)} / ${mb(r.service.ffmpegs.pssBytes)} / ${mb(r.bare.ffmpegs.pssBytes)} | **${(svcPss(r) / r.bare.ffmpegs.pssBytes).toFixed(3)}** (${((r.service.service.peakPssBytes + r.service.ffmpegs.peakPssBytes) / r.bare.ffmpegs.peakPssBytes).toFixed(2)}) | ${r.service.mediaPerCamera.toFixed(2)} / ${r.bare.mediaPerCamera.toFixed(2)} | ${r.service.firstFrameMedian.toFixed(2)}, ${r.service.firstFrameMax.toFixed(2)} / ${r.bare.firstFrameMedian.toFixed(2)}, ${r.bare.firstFrameMax.toFixed(2)} | ${r.service.largestGap.toFixed(3)} / ${r.bare.largestGap.toFixed(3)} | ${r.service.segments} / ${r.bare.segments} | ${((100 * r.rig.cpuSecs) / (2 * SECONDS)).toFixed(0)} / ${mb(r.rig.pssBytes)} | ${r.load.toFixed(1)} |`),
   ];
+}
+
+function renderOptions(rows: OptionRow[], quality: AudioQuality): string[] {
+  return [
+    `| ${OPTIONS_CAMERAS} bare ffmpegs, audio | ffmpeg CPU, % of a core per camera | PSS MB per camera | media s kept per camera |`,
+    "|---|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.name} | ${pct(r.run.ffmpegs.cpuSecs, OPTIONS_CAMERAS)} | ${mb(r.run.ffmpegs.pssBytes / OPTIONS_CAMERAS)} | ${r.run.mediaPerCamera.toFixed(2)} |`),
+    "",
+    `Sound: the clip's 8 kHz G.711 speech-like track encoded by each coder, decoded back (\`-xerror\`: no decoding error) and compared with the source (\`bun bench/audio-quality.ts\`): twoloop **${quality.twoloop.db.toFixed(1)} dB** SNR at ${quality.twoloop.kbps.toFixed(0)} kbit/s, fast **${quality.fast.db.toFixed(1)} dB** at ${quality.fast.kbps.toFixed(0)} kbit/s; the two decoded outputs differ from each other by ${quality.fastVsTwoloopDb.toFixed(1)} dB SNR.`,
+  ];
+}
+
+function renderUpload(upload: UploadResult): string[] {
   const row = (name: string, run: UploadRun) =>
     `| ${name} | ${upload.files} | ${mb(upload.bytes)} | ${mb(run.stored)} | ${mb(upload.largestFile)} | ${run.secs.toFixed(1)} | ${(upload.bytes / MB / run.secs).toFixed(1)} | ${mb(run.peakRss)} |`;
-  const uploadTable = [
+  return [
     "| client | files | MB sent | MB stored | largest file MB | seconds | MB/s | peak RSS MB |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",
     row("camera-recorder, default 16 MB parts (multipart above 16 MB), Content-MD5, 4 at once", upload.multipart),
@@ -228,38 +223,47 @@ function render(rows: RecordingRow[], upload: UploadResult, machine: string[]): 
     "",
     `Throughput ratio to the plain client: **${(upload.plain.secs / upload.multipart.secs).toFixed(2)}** with multipart, **${(upload.plain.secs / upload.single.secs).toFixed(2)}** with one PUT per file.`,
   ];
+}
+
+function render(rows: RecordingRow[], options: OptionRow[], quality: AudioQuality, upload: UploadResult, machine: string[]): string {
   return [
-    "# Benchmarks",
-    "",
-    `Measured by \`bun run bench\` (BENCH_SECS=${SECONDS}, BENCH_CAMERAS=${COUNTS.join(",")}, BENCH_UPLOAD_MB=${UPLOAD_MB}) on ${new Date().toISOString().slice(0, 10)}.`,
+    `Measured by \`bun run bench\` (BENCH_SECS=${SECONDS}, BENCH_CAMERAS=${COUNTS.join(",")}, BENCH_OPTIONS_CAMERAS=${OPTIONS_CAMERAS}, BENCH_UPLOAD_MB=${UPLOAD_MB}) on ${new Date().toISOString().slice(0, 16)}Z.`,
     "",
     ...machine.map((line) => `- ${line}`),
     "",
-    "## Recording: the service next to bare ffmpeg",
+    "## Recording: the service next to the design document's bare ffmpeg",
     "",
-    `One fake RTSP camera (GStreamer, one shared H.264 320x240 15 fps stream with G.711 audio) on loopback; N cameras recorded for ${SECONDS} s in ${SEGMENT_SECS} s segments, video copied. "Bare" is the design document's command, one plain \`ffmpeg -rtsp_transport tcp -i URL -c:v copy -c:a aac -f segment -segment_atclocktime 1 ...\` per camera. CPU is user+system seconds over the run, RSS the peak (VmHWM) per process, summed over the ffmpegs.`,
+    `Cameras: a farm of independent RTSP streams on loopback (\`bench/camera-farm.py\`: GStreamer RTSP servers of up to 32 mount points each, every session its own pipeline playing a pre-encoded clip in real time, demuxed and payloaded without re-encoding). The clip (\`bench/clip.ts\`, made once under dist/bench): 1920x1080 15 fps H.264 High at ~4.1 Mbit/s (testsrc2 with noise), a keyframe every 2 s, no B-frames, and G.711 A-law 8 kHz speech-like audio. For each row the same farm is recorded for ${SECONDS} s in ${SEGMENT_SECS} s segments by the service (filesystem storage, \`audio_codec = "aac"\`), then by the design document's command, one \`ffmpeg -rtsp_transport tcp -i URL -c:v copy -c:a aac -f segment -segment_time ${SEGMENT_SECS} -segment_atclocktime 1 -reset_timestamps 1 -strftime 1 ...\` per camera (plus \`-segment_list\`, for the gap figure).`,
     "",
-    ...recording,
+    "CPU: user+system seconds over the run (from /proc/PID/stat, kept for processes that exit). PSS: the sum over the group's live processes of /proc/PID/smaps_rollup Pss at the last sample before the stop (sampled every 2 s; shared libraries divided among the processes that map them, so the group's figure is what it adds to the machine); in brackets the ratio of the largest sums during the run, start-up included. Media kept: ffprobe's duration of every file, summed per camera. First PLAY: from spawn to the camera's PLAY request (the farm logs it; the first frame follows at once). Largest gap: next start − (start + ffprobe duration) over consecutive segments, starts from the service's file names and from bare ffmpeg's segment list.",
+    "",
+    ...renderRecording(rows),
+    "",
+    "## What each audio option costs ffmpeg",
+    "",
+    ...renderOptions(options, quality),
     "",
     "## Upload: the service next to the plainest client",
     "",
     "A spool of real MP4 files, most over the multipart threshold, uploaded to s3rver on loopback by the service (its whole start-up and drain), and the same bytes by one SDK PutObject per file.",
     "",
-    ...uploadTable,
-    "",
+    ...renderUpload(upload),
   ].join("\n");
 }
 
 try {
   const machine = [
-    `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB`,
+    `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, shared (the load column is the 1-minute load average at each row's end)`,
     `camera-recorder ${pkg.version}, ${await version(["bun", "--version"]).then((v) => `bun ${v}`)}, ${await version(["ffmpeg", "-version"])}`,
   ];
-  const rows = await benchRecording();
+  const clip = await benchClip(2 * SECONDS + 60);
+  const quality = await audioQuality();
+  const rows = await benchRecording(clip);
+  const options = await benchOptions(clip);
   const upload = await benchUpload();
-  const report = render(rows, upload, machine);
+  const report = render(rows, options, quality, upload, machine);
   console.log(report);
-  writeFileSync(join(import.meta.dir, "..", "BENCHMARKS.md"), report);
+  replaceSection(join(import.meta.dir, "..", "BENCHMARKS.md"), "bench", report);
 } finally {
   await killAll();
 }

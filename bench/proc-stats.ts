@@ -21,6 +21,16 @@ export function usageOf(pid: number): ProcessUsage | undefined {
   }
 }
 
+/** Proportional set size (shared pages divided among their sharers), from /proc/PID/smaps_rollup. */
+export function pssOf(pid: number): number | undefined {
+  try {
+    const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return pss ? Number(pss[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Pids of processes whose command line matches. */
 export function pidsWhere(match: (args: string[]) => boolean): number[] {
   return listProcesses()
@@ -35,16 +45,27 @@ export function pidsWhere(match: (args: string[]) => boolean): number[] {
 export class UsageSampler {
   readonly #last = new Map<number, ProcessUsage>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  #peakPss = 0;
+  #lastPss = 0;
+  #steadyPss = 0;
+  #samples = 0;
 
-  constructor(readonly pids: () => number[]) {}
+  constructor(readonly pids: () => number[], readonly intervalMs = 1000) {}
 
   start(): void {
     this.sample();
-    this.#timer = setInterval(() => this.sample(), 1000);
+    this.#timer = setInterval(() => this.sample(), this.intervalMs);
   }
 
   sample(): void {
-    for (const pid of this.pids()) {
+    const pids = this.pids();
+    // PSS summed over the processes alive at this moment (shared libraries counted once in all).
+    let pss = 0;
+    for (const pid of pids) pss += pssOf(pid) ?? 0;
+    this.#peakPss = Math.max(this.#peakPss, pss);
+    this.#lastPss = pss;
+    this.#samples++;
+    for (const pid of pids) {
       const usage = usageOf(pid);
       const before = this.#last.get(pid);
       // A zombie reads as zero memory: keep the highest of every reading, never a lower one.
@@ -52,7 +73,13 @@ export class UsageSampler {
     }
   }
 
-  stop(): { cpuSecs: number; peakRssBytes: number; sumPeakRssBytes: number; processes: number } {
+  /** Samples now and keeps this PSS sum as the steady state (call it before stopping anything). */
+  markSteady(): void {
+    this.sample();
+    this.#steadyPss = this.#lastPss;
+  }
+
+  stop(): { cpuSecs: number; peakRssBytes: number; sumPeakRssBytes: number; peakPssBytes: number; lastPssBytes: number; processes: number } {
     this.sample();
     clearInterval(this.#timer);
     const all = [...this.#last.values()];
@@ -60,6 +87,8 @@ export class UsageSampler {
       cpuSecs: all.reduce((s, u) => s + u.cpuSecs, 0),
       peakRssBytes: Math.max(0, ...all.map((u) => u.peakRssBytes)),
       sumPeakRssBytes: all.reduce((s, u) => s + u.peakRssBytes, 0),
+      peakPssBytes: this.#peakPss,
+      lastPssBytes: this.#steadyPss,
       processes: all.length,
     };
   }

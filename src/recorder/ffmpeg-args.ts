@@ -13,12 +13,22 @@ export interface RecordArgs {
 /**
  * Fragmented MP4 written as it goes, so that a kill at any moment leaves a playable file:
  * - empty_moov + default_base_moof: the header is complete before the first frame;
- * - frag_keyframe starts a fragment at each keyframe, and frag_duration=1 s also between them,
- *   so a camera with a 4 s keyframe interval loses at most ~1 s, not 4 s;
+ * - frag_keyframe starts a fragment at each keyframe, and frag_duration=0.5 s also between them,
+ *   so a camera with a 4 s keyframe interval loses at most ~0.5 s, not 4 s; the muxer holds one
+ *   fragment in memory: 1 s fragments cost each ffmpeg ~0.9 MB over bare ffmpeg's plain MP4 at
+ *   4 Mbit/s, 0.5 s ones ~0.4 MB (PSS, BENCHMARKS.md); the extra moof boxes are ~100 bytes each;
  * - flush_packets=1 inside the segment muxer's options: without it the fragments sit in
  *   ffmpeg's buffer (a SIGKILL 3 s into a segment left a 28-byte unplayable file).
  */
-export const FRAGMENTED_MP4 = "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000:flush_packets=1";
+export const FRAGMENTED_MP4 = "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=500000:flush_packets=1";
+
+/**
+ * G.711 to AAC with ffmpeg's "fast" coder, not its default "twoloop": on a camera's 8 kHz speech it
+ * costs a third as much (0.19 against 0.62 % of a core per camera, ffmpeg's whole cost 0.79 against
+ * 1.23 %) and decodes as close to the source (SNR 37.9 against 35.9 dB; bench/audio-quality.ts,
+ * BENCHMARKS.md). The bitrate stays ffmpeg's default (~40 kbit/s at 8 kHz mono).
+ */
+export const AAC_ENCODE = ["-c:a", "aac", "-aac_coder", "fast"];
 
 /** The ffmpeg command line for one camera; pure, so it is tested without running anything. */
 export function buildRecordArgs(options: RecordArgs): string[] {
@@ -73,5 +83,7 @@ function codecArgs({ source, audioCodec }: RecordArgs): string[] {
   if (audioCodec === "none") return [...video, "-an"];
   // Cameras send G.711 (PCMA/PCMU), which MP4 cannot hold: "aac" transcodes it.
   const audioMap = synthetic ? ["-map", "1:a:0"] : ["-map", "0:a:0?"];
-  return [...video, ...audioMap, "-c:a", audioCodec === "aac" ? "aac" : "copy"];
+  // AAC from a camera is copied only when configured: "aac" re-encodes whatever comes (a choice per
+  // input codec would need the camera's SDP before ffmpeg starts: one more RTSP session per start).
+  return [...video, ...audioMap, ...(audioCodec === "aac" ? AAC_ENCODE : ["-c:a", "copy"])];
 }

@@ -25,13 +25,13 @@ describe("ffmpeg arguments", () => {
     expect(after("-i")).toBe("rtsp://u:p@h/s");
     expect(after("-c:v")).toBe("copy");
     expect(after("-c:a")).toBe("aac");
-    expect(args.join(" ")).toContain("-map 0:v:0 -c:v copy -map 0:a:0? -c:a aac");
+    expect(args.join(" ")).toContain("-map 0:v:0 -c:v copy -map 0:a:0? -c:a aac -aac_coder fast");
     expect(after("-f")).toBe("segment");
     expect(after("-segment_time")).toBe("900");
     expect(after("-segment_atclocktime")).toBe("1");
     expect(after("-segment_format_options")).toBe(FRAGMENTED_MP4);
     expect(FRAGMENTED_MP4).toContain("flush_packets=1");
-    expect(FRAGMENTED_MP4).toContain("frag_duration=1000000");
+    expect(FRAGMENTED_MP4).toContain("frag_duration=500000");
     expect(after("-segment_list")).toBe("pipe:1");
     expect(after("-segment_list_type")).toBe("csv");
     expect(args.at(-1)).toBe(base.outputPattern);
@@ -45,6 +45,7 @@ describe("ffmpeg arguments", () => {
     expect(buildRecordArgs({ ...base, source: { kind: "rtsp", url: "rtsp://h/s" }, audioCodec: "none" })).toContain("-an");
     const copy = buildRecordArgs({ ...base, source: { kind: "rtsp", url: "rtsp://h/s" }, audioCodec: "copy" });
     expect(copy[copy.indexOf("-c:a") + 1]).toBe("copy");
+    expect(copy).not.toContain("-aac_coder");
   });
   test("the synthetic demo camera is encoded, in real time", () => {
     const args = buildRecordArgs({ ...base, source: { kind: "synthetic" }, audioCodec: "aac" });

@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""A farm of independent fake cameras for the benchmark: one RTSP server process (GStreamer, a thread
+pool) with one mount point per camera, /cam0 ... /camN-1. Every session plays a pre-encoded clip
+(H.264 + G.711 A-law in a MOV, made once by bench/clip.ts) in real time from its start, payloaded
+without re-encoding, so the rig costs little and each camera is its own stream, as real cameras are.
+
+usage: camera-farm.py CLIP CAMERAS [--threads N]
+Prints "ready rtsp://127.0.0.1:PORT/cam" on stdout once it listens (append the camera's index).
+"""
+import argparse
+import signal
+import sys
+import time
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("clip")
+    parser.add_argument("cameras", type=int)
+    parser.add_argument("--threads", type=int, default=4, help="RTSP client threads (media run in their own)")
+    args = parser.parse_args()
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service("0")
+    server.set_backlog(256)
+    server.get_thread_pool().set_max_threads(args.threads)
+    # No decoding, no encoding: demux, parse, payload. The sinks pace the file in real time.
+    launch = (
+        f"( filesrc location={args.clip} ! qtdemux name=d "
+        "d.video_0 ! queue ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 "
+        "d.audio_0 ! queue ! rtppcmapay name=pay1 pt=8 )"
+    )
+    mounts = server.get_mount_points()
+    for i in range(args.cameras):
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(launch)
+        factory.set_shared(False)  # every session its own pipeline, from the clip's start
+        mounts.add_factory(f"/cam{i}", factory)
+    # "play /camN MS" when a session starts playing: the first frame leaves right after.
+    def on_play(client, ctx):
+        print(f"play {ctx.uri.abspath} {int(time.time() * 1000)}", flush=True)
+
+    server.connect("client-connected", lambda srv, client: client.connect("play-request", on_play))
+    if server.attach(None) == 0:
+        print("camera farm: cannot listen", file=sys.stderr)
+        sys.exit(1)
+    loop = GLib.MainLoop()
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, loop.quit)
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, loop.quit)
+    print(f"ready rtsp://127.0.0.1:{server.get_bound_port()}/cam", flush=True)
+    loop.run()
+
+
+if __name__ == "__main__":
+    main()
