@@ -2,10 +2,9 @@
 // Encodes the benchmark clip's speech-like A-law track with each coder (the recorder's other audio
 // options unchanged), decodes both back to PCM and compares each with the source: SNR in dB.
 // `bun bench/audio-quality.ts` prints a JSON line; bench/bench.ts puts it in BENCHMARKS.md.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchClip } from "./clip.ts";
+import { scratchDir } from "./scratch.ts";
 
 async function run(args: string[]): Promise<Uint8Array> {
   const proc = Bun.spawn(["ffmpeg", "-hide_banner", "-loglevel", "error", ...args], { stdout: "pipe", stderr: "pipe" });
@@ -44,7 +43,7 @@ export interface AudioQuality {
 
 export async function audioQuality(): Promise<AudioQuality> {
   const clip = await benchClip(10);
-  const dir = mkdtempSync(join(tmpdir(), "bench-audio-"));
+  const dir = scratchDir("bench-audio-");
   const source = await pcm(clip);
   const encode = async (coder: string) => {
     const out = join(dir, `${coder}.mp4`);

@@ -2,11 +2,10 @@
 // of independent 1080p cameras, and how fast it uploads. Rewrites its own section of BENCHMARKS.md
 // (between the bench markers). Knobs: BENCH_SECS (60), BENCH_CAMERAS ("1,16,64,96"),
 // BENCH_OPTIONS_CAMERAS (16), BENCH_UPLOAD_MB (1000).
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { copyFileSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { segmentFileName } from "../src/spool/segment.ts";
-import { killAll } from "../test/fixtures/processes.ts";
 import { startS3 } from "../test/fixtures/s3.ts";
 import { freePort, waitFor } from "../test/fixtures/wait.ts";
 import { BINARY } from "../test/fixtures/binary.ts";
@@ -16,6 +15,7 @@ import { startFarm } from "./farm.ts";
 import { UsageSampler } from "./proc-stats.ts";
 import { recordBare, recordThroughService, type Run } from "./recording.ts";
 import { replaceSection } from "./report.ts";
+import { runBenchmark, scratchDir } from "./scratch.ts";
 import pkg from "../package.json";
 
 const SECONDS = Number(process.env.BENCH_SECS ?? 60);
@@ -128,7 +128,7 @@ async function makeSpool(dir: string): Promise<string[]> {
 }
 
 async function benchUpload(): Promise<UploadResult> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-upload-"));
+  const dir = scratchDir("bench-upload-");
   const files = await makeSpool(dir);
   const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
   const largestFile = Math.max(...files.map((f) => statSync(f).size));
@@ -137,7 +137,7 @@ async function benchUpload(): Promise<UploadResult> {
     copyFileSync(f, copy);
     return copy;
   });
-  const s3 = await startS3();
+  const s3 = await startS3({ directory: scratchDir("bench-s3rver-") });
   console.log(`upload: ${files.length} files, ${(bytes / MB).toFixed(0)} MB through the service (16 MB parts, then parts so large that every file is one PUT), then a plain PUT client`);
   const multipart = await uploadThroughService(dir, s3.endpoint, "bench-service", 16);
   // Move the spool back to pending for the second run: same files, same names.
@@ -251,7 +251,7 @@ function render(rows: RecordingRow[], options: OptionRow[], quality: AudioQualit
   ].join("\n");
 }
 
-try {
+await runBenchmark(async () => {
   const machine = [
     `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, shared (the load column is the 1-minute load average at each row's end)`,
     `camera-recorder ${pkg.version}, ${await version(["bun", "--version"]).then((v) => `bun ${v}`)}, ${await version(["ffmpeg", "-version"])}`,
@@ -264,6 +264,4 @@ try {
   const report = render(rows, options, quality, upload, machine);
   console.log(report);
   replaceSection(join(import.meta.dir, "..", "BENCHMARKS.md"), "bench", report);
-} finally {
-  await killAll();
-}
+});

@@ -1,7 +1,6 @@
 // The recording benchmark: N independent cameras (bench/camera-farm.py) recorded for SECONDS by the
 // service, then by the design document's bare ffmpeg command, in the same run of the same farm.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSegmentFileName } from "../src/spool/segment.ts";
 import { BINARY } from "../test/fixtures/binary.ts";
@@ -9,6 +8,7 @@ import { track } from "../test/fixtures/processes.ts";
 import { freePort } from "../test/fixtures/wait.ts";
 import { measureKept, type CameraFiles, type Kept } from "./files.ts";
 import { pidsWhere, UsageSampler } from "./proc-stats.ts";
+import { scratchDir } from "./scratch.ts";
 
 export interface Usage {
   cpuSecs: number;
@@ -39,13 +39,13 @@ export function bareArgs(url: string, dir: string, segmentSecs: number, audio: s
 
 const SAMPLE_MS = 2000;
 
-export async function recordThroughService(urls: string[], plays: Map<number, number[]>, secs: number, segmentSecs: number, recording = ""): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-svc-"));
+export async function recordThroughService(urls: string[], plays: Map<number, number[]>, secs: number, segmentSecs: number, recording = "", binary = BINARY): Promise<Run> {
+  const dir = scratchDir("bench-svc-");
   const cameras = urls.map((url, i) => `[[cameras]]\nid = "cam${i}"\nrtsp_url = "${url}"\nsegment_duration_secs = ${segmentSecs}\n`).join("");
   const file = join(dir, "config.toml");
   writeFileSync(file, `[service]\nmetrics_host = "127.0.0.1"\nmetrics_port = ${freePort()}\nlog_format = "json"\nlog_level = "warn"\n[storage]\ntype = "filesystem"\npath = "${dir}/store"\n[recording]\ntemp_dir = "${dir}/spool"\n${recording}\n${cameras}`);
   const spawned = Date.now();
-  const service = track(Bun.spawn([BINARY, "run", "--config", file], { stdout: "ignore", stderr: "inherit", stdin: "ignore", env: { PATH: process.env.PATH } }));
+  const service = track(Bun.spawn([binary, "run", "--config", file], { stdout: "ignore", stderr: "inherit", stdin: "ignore", env: { PATH: process.env.PATH } }));
   const own = new UsageSampler(() => [service.pid], SAMPLE_MS);
   const children = new UsageSampler(() => pidsWhere((args) => args.some((a) => a.endsWith("ffmpeg")) && args.some((a) => a.startsWith(`${dir}/`))), SAMPLE_MS);
   own.start();
@@ -78,11 +78,12 @@ export async function recordThroughService(urls: string[], plays: Map<number, nu
     return { paths, starts };
   });
   const kept = await measureKept(files, firstPlays(urls.length, plays, spawned));
+  rmSync(dir, { recursive: true, force: true }); // 64 cameras write 2 GB a minute
   return { ...kept, service: { cpuSecs: mine.cpuSecs, pssBytes: mine.lastPssBytes, peakPssBytes: mine.peakPssBytes }, ffmpegs: { cpuSecs: theirs.cpuSecs, pssBytes: theirs.lastPssBytes, peakPssBytes: theirs.peakPssBytes } };
 }
 
 export async function recordBare(urls: string[], plays: Map<number, number[]>, secs: number, segmentSecs: number, audio?: string[]): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-bare-"));
+  const dir = scratchDir("bench-bare-");
   const spawned = Date.now();
   const procs = urls.map((url, i) => {
     const camDir = join(dir, `cam${i}`);
@@ -115,6 +116,7 @@ export async function recordBare(urls: string[], plays: Map<number, number[]>, s
   // An unlisted last segment has no known start: its gap is not measured (Infinity - x is skipped below).
   for (const f of files) f.starts = f.starts.map((s) => (Number.isFinite(s) ? s : Number.NaN));
   const kept = await measureKept(files, firstPlays(urls.length, plays, spawned));
+  rmSync(dir, { recursive: true, force: true });
   return { ...kept, service: { cpuSecs: 0, pssBytes: 0, peakPssBytes: 0 }, ffmpegs: { cpuSecs: usage.cpuSecs, pssBytes: usage.lastPssBytes, peakPssBytes: usage.peakPssBytes } };
 }
 

@@ -2,17 +2,18 @@
 // SOAK_MINUTES (60) through s3rver. Every 10 s: the service's RSS, open fds, event-loop lag
 // (/metrics), spool size and upload backlog (/health). After a 5-minute warm-up: the slopes.
 // Writes its section of BENCHMARKS.md (between the soak markers) and bench/soak.svg.
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { BINARY } from "../test/fixtures/binary.ts";
-import { killAll, track } from "../test/fixtures/processes.ts";
+import { track } from "../test/fixtures/processes.ts";
 import { startS3 } from "../test/fixtures/s3.ts";
 import { freePort, waitFor } from "../test/fixtures/wait.ts";
 import { benchClip } from "./clip.ts";
 import { startFarm } from "./farm.ts";
 import { replaceSection } from "./report.ts";
+import { runBenchmark, scratchDir } from "./scratch.ts";
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 60);
 const CAMERAS = Number(process.env.SOAK_CAMERAS ?? 16);
@@ -114,8 +115,8 @@ async function listAll(s3: Awaited<ReturnType<typeof startS3>>, bucket: string):
 async function main(): Promise<void> {
   const clip = await benchClip(MINUTES * 60 + 300);
   const farm = await startFarm(clip, CAMERAS);
-  const s3 = await startS3();
-  const dir = mkdtempSync(join(tmpdir(), "soak-"));
+  const s3 = await startS3({ directory: scratchDir("soak-s3rver-") });
+  const dir = scratchDir("soak-");
   const port = freePort();
   const cameras = farm.urls.map((url, i) => `[[cameras]]\nid = "cam${i}"\nrtsp_url = "${url}"\nsegment_duration_secs = ${SEGMENT_SECS}\n`).join("");
   const config = join(dir, "config.toml");
@@ -195,8 +196,4 @@ async function main(): Promise<void> {
   await s3.stop();
 }
 
-try {
-  await main();
-} finally {
-  await killAll();
-}
+await runBenchmark(main);

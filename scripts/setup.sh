@@ -13,7 +13,8 @@ started=$(date +%s)
 BUN_VERSION=$(node -p 'require("./package.json").engines.bun')
 
 # The Debian packages: one per line, "package  profile  commands it provides  # who needs it".
-# profile: "run" (always), "test" (setup.sh test) or "release" (setup.sh release, for release:test).
+# profile: "run" (always), "test" (setup.sh test) or "release" (setup.sh release, for release:test),
+# or several, comma-separated.
 # Commands listed are checked after installing.
 PACKAGES='
 ffmpeg                       run   ffmpeg,ffprobe   # records every camera; the tests probe and decode segments with ffprobe/ffmpeg
@@ -28,7 +29,9 @@ prometheus                   test  promtool         # test/deploy: promtool chec
 systemd                      test  systemd-analyze  # test/deploy: systemd-analyze verifies the unit file
 faketime                     test  faketime         # clock tests: the binary under a shifted wall clock
 chromium                     test  chromium         # browser tests of the web UI
-qemu-user-static             release qemu-aarch64-static,qemu-x86_64-static  # bun run release:test: release binaries on emulated CPUs
+binutils                     test  as,ld            # test/recorder: the tie (src/recorder/tie) is what its x86-64 source assembles to
+binutils-aarch64-linux-gnu   test  aarch64-linux-gnu-as,aarch64-linux-gnu-ld  # test/recorder: the same for arm64
+qemu-user-static             test,release qemu-aarch64-static,qemu-x86_64-static  # the arm64 tie on an emulated CPU; release:test: release binaries on emulated CPUs
 musl                         release -              # release:test: the musl loader accepts the musl binaries
 gcc                          release gcc            # release:test: the ffmpeg wrapper of the arm64 image root, the AVX2 control program
 libc6-dev                    release -              # release:test: headers for those
@@ -60,10 +63,10 @@ step() {
 
 # The packages for this profile: "run" ones always, plus those of the profile asked for.
 wanted() {
-  echo "$PACKAGES" | sed 's/#.*//' | awk -v profile="$profile" 'NF >= 2 && ($2 == "run" || $2 == profile) { print $1 }'
+  echo "$PACKAGES" | sed 's/#.*//' | awk -v profile="$profile" 'NF >= 2 && ($2 == "run" || index("," $2 ",", "," profile ",")) { print $1 }'
 }
 commands() {
-  echo "$PACKAGES" | sed 's/#.*//' | awk -v profile="$profile" 'NF >= 3 && $3 != "-" && ($2 == "run" || $2 == profile) { print $3 }' | tr ',' ' '
+  echo "$PACKAGES" | sed 's/#.*//' | awk -v profile="$profile" 'NF >= 3 && $3 != "-" && ($2 == "run" || index("," $2 ",", "," profile ",")) { print $3 }' | tr ',' ' '
 }
 
 # bun, from npm (works with Debian's npm 9 / node 18 and newer): its postinstall puts the binary

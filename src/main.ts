@@ -3,7 +3,6 @@ import { checkConfig } from "./cli/check-config.ts";
 import { loadConfigFile, resolveConfigPath } from "./config/load.ts";
 import { createRedactor, secretsOf, secretsOfEnv } from "./config/redact.ts";
 import { AppError, EXIT, describe } from "./errors.ts";
-import { execTied, TIED_COMMAND } from "./recorder/tied-spawn.ts";
 import { versionLine } from "./version.ts";
 
 /**
@@ -14,8 +13,6 @@ let redact = createRedactor(secretsOfEnv(process.env));
 
 /** Wiring only: argv to a command, errors to exit codes. */
 async function main(argv: string[]): Promise<number> {
-  // Not a command for people: the step that starts ffmpeg tied to the service (recorder/tied-spawn.ts).
-  if (argv[0] === TIED_COMMAND) return execTied(argv.slice(1));
   const args = parseCli(argv);
   switch (args.command) {
     case "help":

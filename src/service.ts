@@ -14,6 +14,7 @@ import type { RecorderObserver } from "./recorder/observer.ts";
 import { createPruner } from "./retention/create-pruner.ts";
 import type { Pruner } from "./retention/pruner.ts";
 import { CameraSupervisor } from "./recorder/supervisor.ts";
+import { tieStatus } from "./recorder/tied-spawn.ts";
 import { Housekeeper } from "./spool/housekeeper.ts";
 import { SpoolLayout } from "./spool/layout.ts";
 import { SpoolLock } from "./spool/lock.ts";
@@ -69,6 +70,8 @@ export class Service {
     this.#lock.acquire();
     const orphans = await endOrphanedFfmpeg(this.#layout);
     if (orphans.length > 0) log.warn(`ended ${orphans.length} ffmpeg process(es) of an earlier instance still writing into the spool`, { pids: orphans });
+    const tie = tieStatus();
+    if (!tie.tied) log.warn(`ffmpeg is not tied to the service (${tie.reason}): if the service is killed, its ffmpeg runs on until the next start ends it`);
     await this.#spool.prepare(cameraIds);
 
     // Read at scrape time, when the uploader and the housekeeper below exist.

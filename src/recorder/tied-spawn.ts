@@ -1,87 +1,98 @@
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { dlopen, FFIType } from "bun:ffi";
+import { TIE_BINARIES } from "./tie/binaries.ts";
 
 /**
  * Child processes tied to the service's life, and only them.
  *
- * The binary used to run with Bun's `--no-orphans`, which also armed PR_SET_PDEATHSIG (SIGKILL) on
- * the service itself: started from a shell or script that then exited, the service was killed
- * with it. Bun.spawn has no option to arm the parent-death signal on a child alone, so each child
- * is started through the binary itself (`camera-recorder __tied PARENT_PID COMMAND...`): that tiny
- * step arms PR_SET_PDEATHSIG=SIGKILL, checks that the parent is still the service (the race
- * prctl(2) warns of), restores the default SIGPIPE, and execve()s the command, which keeps the
- * signal. So when the service dies, even by SIGKILL, the kernel kills its ffmpeg at once, and
- * nothing kills the service when its own parent goes. SIGKILL, not SIGTERM: ffmpeg 5.1 can
- * deadlock in its exit path on a SIGTERM (see README), and a killed ffmpeg loses only its last,
- * unflushed fragment.
+ * Bun.spawn cannot arm the parent-death signal on a child, and Bun's `--no-orphans`, which does, also
+ * arms it on the service itself (then `camera-recorder run ... &` dies with the shell that started it;
+ * disarming it from JavaScript leaves a window of tens of milliseconds after exec in which it still
+ * would). So each child is started through the tie, a 450-byte static program (tie/*.S, assembled
+ * into tie/binaries.ts): `tie SERVICE_PID PROGRAM ARGS...` arms PR_SET_PDEATHSIG=SIGKILL, checks that
+ * its parent is still the service (the race prctl(2) warns of; exit 70 if not) and execs PROGRAM,
+ * which keeps the signal. When the service dies, even by SIGKILL, the kernel kills its ffmpegs at once.
+ * SIGKILL, not SIGTERM: ffmpeg 5.1 can deadlock in its exit path on a SIGTERM (see README), and a
+ * killed ffmpeg loses only its last, unflushed fragment.
+ *
+ * The tie lives in an anonymous memory file (memfd), so it needs no writable or executable directory;
+ * it starts in well under a millisecond. It replaced starting each child through the binary itself,
+ * a whole Bun start (~40 ms CPU, 46 MB) per ffmpeg, 64 at once when 64 cameras start (BENCHMARKS.md).
  */
-export const TIED_COMMAND = "__tied";
+export type TieStatus = { tied: true } | { tied: false; reason: string };
 
-/** The command line that runs `command` tied to this process; plain `command` where that is impossible. */
+/** The command line that runs `command` tied to this process; `command` itself where the tie is unavailable. */
 export function tiedCommand(command: string[]): string[] {
-  if (process.platform !== "linux") return command;
-  // The compiled binary runs itself; from source (`bun src/main.ts`), bun runs main.ts.
-  const compiled = import.meta.path.startsWith("/$bunfs/") || import.meta.path.startsWith("B:/~BUN/");
-  const self = compiled ? [process.execPath] : [process.execPath, new URL("../main.ts", import.meta.url).pathname];
-  return [...self, TIED_COMMAND, String(process.pid), ...command];
+  const tie = loadTie();
+  if (!tie.tied || !command[0]) return command;
+  return [tie.path, String(process.pid), resolveProgram(command[0]), ...command.slice(1)];
 }
 
-const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
-const PR_SET_PDEATHSIG = 1;
-const SIGKILL = 9;
-const SIGPIPE = 13;
-/** Exit codes of the `__tied` step when it cannot exec (ffmpeg itself never exits with these). */
+/** Whether children are tied, and why not: the service says so once at start. */
+export function tieStatus(): TieStatus {
+  const tie = loadTie();
+  return tie.tied ? { tied: true } : tie;
+}
+
+/** Exit codes of the tie when it cannot exec (ffmpeg itself never exits with these). */
 export const TIED_PARENT_GONE = 70;
 export const TIED_EXEC_FAILED = 127;
 
-/** `__tied PARENT_PID COMMAND...`: arms the parent-death signal and becomes COMMAND. Returns only on failure. */
-export function execTied(args: string[]): number {
-  const [parent, ...command] = args;
-  if (!command[0]) return TIED_EXEC_FAILED;
-  const libc = openLibc();
-  if (!libc) {
-    process.stderr.write("camera-recorder: cannot load libc to tie the child to the service\n");
-    return TIED_EXEC_FAILED;
-  }
-  libc.symbols.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  // The service died before the signal was armed: nothing would ever kill this child.
-  if (libc.symbols.getppid() !== Number(parent)) return TIED_PARENT_GONE;
-  libc.symbols.signal(SIGPIPE, 0); // SIG_DFL: Bun ignores SIGPIPE, and execve keeps ignored signals
-  const keep: Buffer[] = [];
-  const cString = (s: string) => {
-    const b = Buffer.from(`${s}\0`);
-    keep.push(b);
-    return b;
-  };
-  const array = (items: string[]) => {
-    const a = new BigUint64Array(items.length + 1);
-    items.forEach((s, i) => (a[i] = BigInt(ptr(cString(s)))));
-    return a;
-  };
-  const env = Object.entries(process.env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
-  const file = resolveCommand(command[0]);
-  libc.symbols.execve(ptr(cString(file)), ptr(array(command)), ptr(array(env)));
-  process.stderr.write(`camera-recorder: cannot start ${command[0]}\n`);
-  return TIED_EXEC_FAILED;
+type Loaded = { tied: true; path: string } | { tied: false; reason: string };
+let loaded: Loaded | undefined;
+
+function loadTie(): Loaded {
+  loaded ??= installTie();
+  return loaded;
 }
 
-function openLibc() {
+function installTie(): Loaded {
+  const elf = TIE_BINARIES[process.arch];
+  if (process.platform !== "linux" || !elf) return { tied: false, reason: `no tie for ${process.platform}/${process.arch}` };
+  const memfdCreate = openMemfdCreate();
+  if (!memfdCreate) return { tied: false, reason: "memfd_create is not available" };
+  const writable = memfdCreate(Buffer.from("camera-recorder-tie\0"), MFD_CLOEXEC);
+  if (writable < 0) return { tied: false, reason: "memfd_create failed" };
+  let readOnly: number;
+  try {
+    writeSync(writable, Buffer.from(elf, "base64"));
+    // A file open for writing cannot be executed (ETXTBSY): keep a read-only descriptor instead.
+    readOnly = openSync(`/proc/self/fd/${writable}`, "r");
+  } catch (error) {
+    return { tied: false, reason: `cannot prepare the tie: ${(error as Error).message}` };
+  } finally {
+    closeSync(writable);
+  }
+  const path = `/proc/${process.pid}/fd/${readOnly}`;
+  // Run it once: without arguments it exits 127 at once. Anything else (an emulated CPU, a kernel
+  // that forbids executing memory files) means children go untied.
+  try {
+    const probe = Bun.spawnSync([path], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    if (probe.exitCode === TIED_EXEC_FAILED) return { tied: true, path };
+    return { tied: false, reason: `the tie did not run (exit ${probe.exitCode ?? probe.signalCode})` };
+  } catch (error) {
+    return { tied: false, reason: `the tie did not run: ${(error as Error).message}` };
+  }
+}
+
+const MFD_CLOEXEC = 1;
+// glibc and musl name their libc differently; the release has both kinds of binary.
+const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
+
+function openMemfdCreate(): ((name: Buffer, flags: number) => number) | undefined {
   for (const name of LIBC_NAMES) {
     try {
-      return dlopen(name, {
-        prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
-        getppid: { args: [], returns: FFIType.i32 },
-        signal: { args: [FFIType.i32, FFIType.u64], returns: FFIType.u64 },
-        execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-      });
+      const libc = dlopen(name, { memfd_create: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 } });
+      return (file, flags) => libc.symbols.memfd_create(file, flags);
     } catch {
-      // try the next name: glibc and musl call their libc differently
+      // try the next name
     }
   }
   return undefined;
 }
 
 /** execve does not search PATH: resolve a bare name like `ffmpeg` here. */
-function resolveCommand(name: string): string {
+function resolveProgram(name: string): string {
   if (name.includes("/")) return name;
   return Bun.which(name) ?? name;
 }
