@@ -38,16 +38,16 @@ export function tieStatus(): TieStatus {
 export const TIED_PARENT_GONE = 70;
 export const TIED_EXEC_FAILED = 127;
 
-type Loaded = { tied: true; path: string } | { tied: false; reason: string };
-let loaded: Loaded | undefined;
+export type InstalledTie = { tied: true; path: string } | { tied: false; reason: string };
+let loaded: InstalledTie | undefined;
 
-function loadTie(): Loaded {
-  loaded ??= installTie();
+function loadTie(): InstalledTie {
+  loaded ??= installTie(TIE_BINARIES[process.arch]);
   return loaded;
 }
 
-function installTie(): Loaded {
-  const elf = TIE_BINARIES[process.arch];
+/** Puts the tie (`elf`, base64) in a memory file and runs it once; exported for the tests. */
+export function installTie(elf: string | undefined): InstalledTie {
   if (process.platform !== "linux" || !elf) return { tied: false, reason: `no tie for ${process.platform}/${process.arch}` };
   const memfdCreate = openMemfdCreate();
   if (!memfdCreate) return { tied: false, reason: "memfd_create is not available" };
@@ -66,12 +66,18 @@ function installTie(): Loaded {
   const path = `/proc/${process.pid}/fd/${readOnly}`;
   // Run it once: without arguments it exits 127 at once. Anything else (an emulated CPU, a kernel
   // that forbids executing memory files) means children go untied.
+  const failure = probeTie(path);
+  if (!failure) return { tied: true, path };
+  closeSync(readOnly);
+  return { tied: false, reason: `the tie did not run (${failure})` };
+}
+
+function probeTie(path: string): string | undefined {
   try {
     const probe = Bun.spawnSync([path], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-    if (probe.exitCode === TIED_EXEC_FAILED) return { tied: true, path };
-    return { tied: false, reason: `the tie did not run (exit ${probe.exitCode ?? probe.signalCode})` };
+    return probe.exitCode === TIED_EXEC_FAILED ? undefined : `exit ${probe.exitCode ?? probe.signalCode}`;
   } catch (error) {
-    return { tied: false, reason: `the tie did not run: ${(error as Error).message}` };
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
   }
 }
 

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TIE_BINARIES } from "../../src/recorder/tie/binaries.ts";
-import { TIED_EXEC_FAILED, TIED_PARENT_GONE, tiedCommand, tieStatus } from "../../src/recorder/tied-spawn.ts";
+import { installTie, TIED_EXEC_FAILED, TIED_PARENT_GONE, tiedCommand, tieStatus } from "../../src/recorder/tied-spawn.ts";
 import { runCommand } from "../fixtures/binary.ts";
 import { killAll, track } from "../fixtures/processes.ts";
 import { waitFor } from "../fixtures/wait.ts";
@@ -74,6 +74,11 @@ await Bun.sleep(300_000);
       }
     }
   });
+});
+
+test("a tie this kernel cannot run (here: the arm64 one) leaves children untied, with the reason", () => {
+  expect(installTie(TIE_BINARIES.arm64)).toEqual({ tied: false, reason: "the tie did not run (ENOEXEC)" });
+  expect(installTie(undefined)).toEqual({ tied: false, reason: `no tie for linux/${process.arch}` });
 });
 
 describe("the arm64 tie, on an emulated CPU (qemu-aarch64-static)", () => {
