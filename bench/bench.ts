@@ -48,8 +48,8 @@ async function benchRecording(clip: string): Promise<RecordingRow[]> {
     const farm = await startFarm(clip, cameras);
     const rig = new UsageSampler(() => farm.pids, 2000);
     rig.start();
-    const service = await recordThroughService(farm.urls, farm.plays, SECONDS, SEGMENT_SECS);
-    const bare = await recordBare(farm.urls, farm.plays, SECONDS, SEGMENT_SECS);
+    const service = await recordThroughService(farm, SECONDS, SEGMENT_SECS);
+    const bare = await recordBare(farm, SECONDS, SEGMENT_SECS);
     const usage = rig.stop();
     await farm.stop();
     const row = { cameras, service, bare, rig: { cpuSecs: usage.cpuSecs, pssBytes: usage.peakPssBytes }, load: (await import("node:os")).loadavg()[0]! };
@@ -77,7 +77,7 @@ async function benchOptions(clip: string): Promise<OptionRow[]> {
   const rows: OptionRow[] = [];
   for (const [name, audio] of variants) {
     console.log(`options: ${OPTIONS_CAMERAS} bare ffmpegs, ${name}`);
-    rows.push({ name, audio, run: await recordBare(farm.urls, farm.plays, SECONDS, SEGMENT_SECS, audio) });
+    rows.push({ name, audio, run: await recordBare(farm, SECONDS, SEGMENT_SECS, audio) });
   }
   await farm.stop();
   return rows;
@@ -195,9 +195,9 @@ function renderRecording(rows: RecordingRow[]): string[] {
   const svcCpu = (r: RecordingRow) => r.service.service.cpuSecs + r.service.ffmpegs.cpuSecs;
   const svcPss = (r: RecordingRow) => r.service.service.pssBytes + r.service.ffmpegs.pssBytes;
   return [
-    "| cameras | CPU s: service / its ffmpegs / bare | CPU ratio (service + ffmpegs) / bare | PSS MB: service / its ffmpegs / bare | PSS ratio (peak ratio) | media s kept per camera: service / bare | first PLAY s after spawn, median / max: service / bare | largest gap s: service / bare | segments: service / bare | camera farm CPU % of a core / PSS MB | load |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...rows.map((r) => `| ${r.cameras} | ${r.service.service.cpuSecs.toFixed(2)} / ${r.service.ffmpegs.cpuSecs.toFixed(2)} / ${r.bare.ffmpegs.cpuSecs.toFixed(2)} | **${(svcCpu(r) / r.bare.ffmpegs.cpuSecs).toFixed(3)}** | ${mb(r.service.service.pssBytes)} / ${mb(r.service.ffmpegs.pssBytes)} / ${mb(r.bare.ffmpegs.pssBytes)} | **${(svcPss(r) / r.bare.ffmpegs.pssBytes).toFixed(3)}** (${((r.service.service.peakPssBytes + r.service.ffmpegs.peakPssBytes) / r.bare.ffmpegs.peakPssBytes).toFixed(2)}) | ${r.service.mediaPerCamera.toFixed(2)} / ${r.bare.mediaPerCamera.toFixed(2)} | ${r.service.firstFrameMedian.toFixed(2)}, ${r.service.firstFrameMax.toFixed(2)} / ${r.bare.firstFrameMedian.toFixed(2)}, ${r.bare.firstFrameMax.toFixed(2)} | ${r.service.largestGap.toFixed(3)} / ${r.bare.largestGap.toFixed(3)} | ${r.service.segments} / ${r.bare.segments} | ${((100 * r.rig.cpuSecs) / (2 * SECONDS)).toFixed(0)} / ${mb(r.rig.pssBytes)} | ${r.load.toFixed(1)} |`),
+    "| cameras | CPU s: service / its ffmpegs / bare | CPU ratio (service + ffmpegs) / bare | PSS MB: service / its ffmpegs / bare | PSS ratio (peak ratio) | media s kept per camera: service / bare | video s the cameras sent per camera: to the service / to bare | first PLAY s after spawn, median / max: service / bare | largest gap s: service / bare | segments: service / bare | camera farm CPU % of a core / PSS MB | load |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.cameras} | ${r.service.service.cpuSecs.toFixed(2)} / ${r.service.ffmpegs.cpuSecs.toFixed(2)} / ${r.bare.ffmpegs.cpuSecs.toFixed(2)} | **${(svcCpu(r) / r.bare.ffmpegs.cpuSecs).toFixed(3)}** | ${mb(r.service.service.pssBytes)} / ${mb(r.service.ffmpegs.pssBytes)} / ${mb(r.bare.ffmpegs.pssBytes)} | **${(svcPss(r) / r.bare.ffmpegs.pssBytes).toFixed(3)}** (${((r.service.service.peakPssBytes + r.service.ffmpegs.peakPssBytes) / r.bare.ffmpegs.peakPssBytes).toFixed(2)}) | ${r.service.mediaPerCamera.toFixed(2)} / ${r.bare.mediaPerCamera.toFixed(2)} | ${r.service.sentPerCamera.toFixed(2)} / ${r.bare.sentPerCamera.toFixed(2)} | ${r.service.firstFrameMedian.toFixed(2)}, ${r.service.firstFrameMax.toFixed(2)} / ${r.bare.firstFrameMedian.toFixed(2)}, ${r.bare.firstFrameMax.toFixed(2)} | ${r.service.largestGap.toFixed(3)} / ${r.bare.largestGap.toFixed(3)} | ${r.service.segments} / ${r.bare.segments} | ${((100 * r.rig.cpuSecs) / (2 * SECONDS)).toFixed(0)} / ${mb(r.rig.pssBytes)} | ${r.load.toFixed(1)} |`),
   ];
 }
 
@@ -235,7 +235,7 @@ function render(rows: RecordingRow[], options: OptionRow[], quality: AudioQualit
     "",
     `Cameras: a farm of independent RTSP streams on loopback (\`bench/camera-farm.py\`: GStreamer RTSP servers of up to 32 mount points each, every session its own pipeline playing a pre-encoded clip in real time, demuxed and payloaded without re-encoding). The clip (\`bench/clip.ts\`, made once under dist/bench): 1920x1080 15 fps H.264 High at ~4.1 Mbit/s (testsrc2 with noise), a keyframe every 2 s, no B-frames, and G.711 A-law 8 kHz speech-like audio. For each row the same farm is recorded for ${SECONDS} s in ${SEGMENT_SECS} s segments by the service (filesystem storage, \`audio_codec = "aac"\`), then by the design document's command, one \`ffmpeg -rtsp_transport tcp -i URL -c:v copy -c:a aac -f segment -segment_time ${SEGMENT_SECS} -segment_atclocktime 1 -reset_timestamps 1 -strftime 1 ...\` per camera (plus \`-segment_list\`, for the gap figure).`,
     "",
-    "CPU: user+system seconds over the run (from /proc/PID/stat, kept for processes that exit). PSS: the sum over the group's live processes of /proc/PID/smaps_rollup Pss at the last sample before the stop (sampled every 2 s; shared libraries divided among the processes that map them, so the group's figure is what it adds to the machine); in brackets the ratio of the largest sums during the run, start-up included. Media kept: ffprobe's duration of every file, summed per camera. First PLAY: from spawn to the camera's PLAY request (the farm logs it; the first frame follows at once). Largest gap: next start − (start + ffprobe duration) over consecutive segments, starts from the service's file names and from bare ffmpeg's segment list.",
+    "CPU: user+system seconds over the run (from /proc/PID/stat, kept for processes that exit). PSS: the sum over the group's live processes of /proc/PID/smaps_rollup Pss at the last sample before the stop (sampled every 2 s; shared libraries divided among the processes that map them, so the group's figure is what it adds to the machine); in brackets the ratio of the largest sums during the run, start-up included. Media kept: ffprobe's duration of every file, summed per camera. Video sent: what the farm itself counted for the sessions of that run (first to last frame timestamp, plus a frame), so what a recorder lost is told apart from how much the camera sent. First PLAY: from spawn to the camera's PLAY request (the farm logs it; the first frame follows at once). Largest gap: next start − (start + ffprobe duration) over consecutive segments, starts from the service's file names and from bare ffmpeg's segment list.",
     "",
     ...renderRecording(rows),
     "",

@@ -19,6 +19,28 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
+def count_sent(_factory, media, index):
+    """When a session ends, prints "sent /camN SECONDS MS": the video this camera sent (first to last
+    frame's timestamp plus one frame), so a recorder's loss is told apart from the rig's pace."""
+    span = {"first": None, "end": None}
+
+    def on_buffer(_pad, info):
+        buf = info.get_buffer()
+        if buf.pts != Gst.CLOCK_TIME_NONE:
+            duration = buf.duration if buf.duration != Gst.CLOCK_TIME_NONE else 0
+            span["first"] = buf.pts if span["first"] is None else min(span["first"], buf.pts)
+            span["end"] = buf.pts + duration if span["end"] is None else max(span["end"], buf.pts + duration)
+        return Gst.PadProbeReturn.OK
+
+    def on_unprepared(_media):
+        if span["first"] is not None:
+            secs = (span["end"] - span["first"]) / Gst.SECOND
+            print(f"sent /cam{index} {secs:.3f} {int(time.time() * 1000)}", flush=True)
+
+    media.get_element().get_by_name("pay0").get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
+    media.connect("unprepared", on_unprepared)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("clip")
@@ -42,6 +64,7 @@ def main():
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(launch)
         factory.set_shared(False)  # every session its own pipeline, from the clip's start
+        factory.connect("media-configure", count_sent, i)
         mounts.add_factory(f"/cam{i}", factory)
     # "play /camN MS" when a session starts playing: the first frame leaves right after.
     def on_play(client, ctx):

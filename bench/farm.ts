@@ -9,11 +9,14 @@ export interface Farm {
   pids: number[];
   /** When each camera (by index) last started playing a session, ms since the epoch. */
   plays: Map<number, number[]>;
+  /** Each camera's ended sessions: seconds of video it sent, and when the session ended (ms). */
+  sent: Map<number, Array<{ secs: number; at: number }>>;
   stop(): Promise<void>;
 }
 
 export async function startFarm(clip: string, cameras: number, perProcess = 32): Promise<Farm> {
   const plays = new Map<number, number[]>();
+  const sent = new Map<number, Array<{ secs: number; at: number }>>();
   const procs: Array<{ proc: ReturnType<typeof Bun.spawn>; base: Promise<string>; count: number }> = [];
   for (let first = 0; first < cameras; first += perProcess) {
     const count = Math.min(perProcess, cameras - first);
@@ -26,6 +29,11 @@ export async function startFarm(clip: string, cameras: number, perProcess = 32):
       if (play) {
         const camera = first + Number(play[1]);
         plays.set(camera, [...(plays.get(camera) ?? []), Number(play[2])]);
+      }
+      const ended = /^sent \/cam(\d+) (\S+) (\d+)/.exec(line);
+      if (ended) {
+        const camera = first + Number(ended[1]);
+        sent.set(camera, [...(sent.get(camera) ?? []), { secs: Number(ended[2]), at: Number(ended[3]) }]);
       }
     });
     void proc.exited.then((code) => ready.reject(new Error(`camera farm exited with ${code}`)));
@@ -40,6 +48,7 @@ export async function startFarm(clip: string, cameras: number, perProcess = 32):
     urls,
     pids: procs.map((p) => p.proc.pid),
     plays,
+    sent,
     stop: async () => {
       for (const { proc } of procs) proc.kill("SIGKILL");
       await Promise.all(procs.map((p) => p.proc.exited));

@@ -39,9 +39,11 @@ export interface Kept {
   /** Seconds from spawn to each camera's first PLAY (the first frame follows at once): median and largest. */
   firstFrameMedian: number;
   firstFrameMax: number;
+  /** Seconds of video the cameras sent to this recorder's sessions, averaged per camera (the farm counts them). */
+  sentPerCamera: number;
 }
 
-export async function measureKept(cameras: CameraFiles[], firstFrames: number[]): Promise<Kept> {
+export async function measureKept(cameras: CameraFiles[], firstFrames: number[], sentPerCamera: number): Promise<Kept> {
   let segments = 0;
   let media = 0;
   let largestGap = 0;
@@ -61,5 +63,6 @@ export async function measureKept(cameras: CameraFiles[], firstFrames: number[])
     largestGap: Math.max(0, largestGap),
     firstFrameMedian: firsts[Math.floor(firsts.length / 2)] ?? Number.NaN,
     firstFrameMax: firsts.at(-1) ?? Number.NaN,
+    sentPerCamera,
   };
 }

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { parseSegmentFileName } from "../src/spool/segment.ts";
 import { BINARY } from "../test/fixtures/binary.ts";
 import { track } from "../test/fixtures/processes.ts";
-import { freePort } from "../test/fixtures/wait.ts";
+import { freePort, waitFor } from "../test/fixtures/wait.ts";
+import type { Farm } from "./farm.ts";
 import { measureKept, type CameraFiles, type Kept } from "./files.ts";
 import { pidsWhere, UsageSampler } from "./proc-stats.ts";
 import { scratchDir } from "./scratch.ts";
@@ -39,7 +40,7 @@ export function bareArgs(url: string, dir: string, segmentSecs: number, audio: s
 
 const SAMPLE_MS = 2000;
 
-export async function recordThroughService(urls: string[], plays: Map<number, number[]>, secs: number, segmentSecs: number, recording = "", binary = BINARY): Promise<Run> {
+export async function recordThroughService({ urls, plays, sent }: Farm, secs: number, segmentSecs: number, recording = "", binary = BINARY): Promise<Run> {
   const dir = scratchDir("bench-svc-");
   const cameras = urls.map((url, i) => `[[cameras]]\nid = "cam${i}"\nrtsp_url = "${url}"\nsegment_duration_secs = ${segmentSecs}\n`).join("");
   const file = join(dir, "config.toml");
@@ -77,12 +78,12 @@ export async function recordThroughService(urls: string[], plays: Map<number, nu
     }
     return { paths, starts };
   });
-  const kept = await measureKept(files, firstPlays(urls.length, plays, spawned));
+  const kept = await measureKept(files, firstPlays(urls.length, plays, spawned), await sentSince(urls.length, sent, spawned));
   rmSync(dir, { recursive: true, force: true }); // 64 cameras write 2 GB a minute
   return { ...kept, service: { cpuSecs: mine.cpuSecs, pssBytes: mine.lastPssBytes, peakPssBytes: mine.peakPssBytes }, ffmpegs: { cpuSecs: theirs.cpuSecs, pssBytes: theirs.lastPssBytes, peakPssBytes: theirs.peakPssBytes } };
 }
 
-export async function recordBare(urls: string[], plays: Map<number, number[]>, secs: number, segmentSecs: number, audio?: string[]): Promise<Run> {
+export async function recordBare({ urls, plays, sent }: Farm, secs: number, segmentSecs: number, audio?: string[]): Promise<Run> {
   const dir = scratchDir("bench-bare-");
   const spawned = Date.now();
   const procs = urls.map((url, i) => {
@@ -115,9 +116,18 @@ export async function recordBare(urls: string[], plays: Map<number, number[]>, s
   });
   // An unlisted last segment has no known start: its gap is not measured (Infinity - x is skipped below).
   for (const f of files) f.starts = f.starts.map((s) => (Number.isFinite(s) ? s : Number.NaN));
-  const kept = await measureKept(files, firstPlays(urls.length, plays, spawned));
+  const kept = await measureKept(files, firstPlays(urls.length, plays, spawned), await sentSince(urls.length, sent, spawned));
   rmSync(dir, { recursive: true, force: true });
   return { ...kept, service: { cpuSecs: 0, pssBytes: 0, peakPssBytes: 0 }, ffmpegs: { cpuSecs: usage.cpuSecs, pssBytes: usage.lastPssBytes, peakPssBytes: usage.peakPssBytes } };
+}
+
+/** Seconds of video the cameras sent to sessions that ended after `spawnedMs`, per camera (NaN if the farm never said). */
+async function sentSince(cameras: number, sent: Farm["sent"], spawnedMs: number): Promise<number> {
+  const ended = (i: number) => (sent.get(i) ?? []).filter((s) => s.at >= spawnedMs);
+  // The farm reports a session when its recorder has gone: moments after the stop.
+  const all = await waitFor("the farm's count of what it sent", () => Array.from({ length: cameras }, (_, i) => ended(i)).every((e) => e.length > 0), 15_000, 100).then(() => true, () => false);
+  if (!all) return Number.NaN;
+  return Array.from({ length: cameras }, (_, i) => ended(i).reduce((sum, s) => sum + s.secs, 0)).reduce((a, b) => a + b, 0) / cameras;
 }
 
 /** Seconds from `spawnedMs` to each camera's first PLAY after it. */
