@@ -51,7 +51,11 @@ export function installTie(elf: string | undefined): InstalledTie {
   if (process.platform !== "linux" || !elf) return { tied: false, reason: `no tie for ${process.platform}/${process.arch}` };
   const memfdCreate = openMemfdCreate();
   if (!memfdCreate) return { tied: false, reason: "memfd_create is not available" };
-  const writable = memfdCreate(Buffer.from("camera-recorder-tie\0"), MFD_CLOEXEC);
+  const name = Buffer.from("camera-recorder-tie\0");
+  // MFD_EXEC: executable even where vm.memfd_noexec=1 seals memory files noexec; kernels before 6.3
+  // do not know the flag (EINVAL), and there every memory file is executable.
+  let writable = memfdCreate(name, MFD_CLOEXEC | MFD_EXEC);
+  if (writable < 0) writable = memfdCreate(name, MFD_CLOEXEC);
   if (writable < 0) return { tied: false, reason: "memfd_create failed" };
   let readOnly: number;
   try {
@@ -81,7 +85,8 @@ function probeTie(path: string): string | undefined {
   }
 }
 
-const MFD_CLOEXEC = 1;
+const MFD_CLOEXEC = 0x1;
+const MFD_EXEC = 0x10;
 // glibc and musl name their libc differently; the release has both kinds of binary.
 const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
 
