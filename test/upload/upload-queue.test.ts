@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { Segment } from "../../src/spool/segment.ts";
-import { UploadQueue } from "../../src/upload/upload-queue.ts";
+import { CameraCounts, UploadQueue } from "../../src/upload/upload-queue.ts";
 
 const seg = (cameraId: string, startMs: number, bytes = 100): Segment => ({ cameraId, startMs, durationMs: 10_000, configuredSecs: 10, cut: "boundary", path: `/spool/${cameraId}/${startMs}-${bytes}`, bytes, finishedMs: startMs + 10_000 });
 
@@ -72,4 +72,21 @@ test("864,000 entries: adding and taking stay fast (no sort per take)", () => {
   expect(Object.keys(q.byCamera()).length).toBe(100);
   // A generous bound for a loaded 2-core box; a sort of the whole queue per take would take minutes.
   expect(performance.now() - started).toBeLessThan(20_000);
+});
+
+test("a camera's share holds no starts once its segments are uploaded, nor more than its backlog while oldest go first", () => {
+  const counts = new CameraCounts();
+  // An hour of 2 s segments, each uploaded before the next arrives (the soak's steady state).
+  for (let i = 0; i < 1800; i++) {
+    counts.add(seg("a", i * 2000));
+    counts.remove(seg("a", i * 2000));
+  }
+  expect([counts.segments, counts.heldStarts, counts.oldestStartMs()]).toEqual([0, 0, undefined]);
+  // A backlog of 3 that stays 3: oldest uploaded as the newest arrives.
+  for (let i = 0; i < 3; i++) counts.add(seg("a", i));
+  for (let i = 3; i < 1000; i++) {
+    counts.add(seg("a", i));
+    counts.remove(seg("a", i - 3));
+  }
+  expect([counts.segments, counts.heldStarts, counts.oldestStartMs()]).toEqual([3, 3, 997]);
 });
