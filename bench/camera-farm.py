@@ -19,10 +19,13 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
+SPANS = {}  # media -> (camera index, {"first", "end", "told"})
+
+
 def count_sent(_factory, media, index):
-    """When a session ends, prints "sent /camN SECONDS MS": the video this camera sent (first to last
-    frame's timestamp plus one frame), so a recorder's loss is told apart from the rig's pace."""
-    span = {"first": None, "end": None}
+    """Counts the video a session's pipeline sends: first to last frame timestamp, plus one frame."""
+    span = {"first": None, "end": None, "told": False}
+    SPANS[media] = (index, span)
 
     def on_buffer(_pad, info):
         buf = info.get_buffer()
@@ -32,13 +35,20 @@ def count_sent(_factory, media, index):
             span["end"] = buf.pts + duration if span["end"] is None else max(span["end"], buf.pts + duration)
         return Gst.PadProbeReturn.OK
 
-    def on_unprepared(_media):
-        if span["first"] is not None:
-            secs = (span["end"] - span["first"]) / Gst.SECOND
-            print(f"sent /cam{index} {secs:.3f} {int(time.time() * 1000)}", flush=True)
-
     media.get_element().get_by_name("pay0").get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
-    media.connect("unprepared", on_unprepared)
+    media.connect("unprepared", lambda m: tell_sent(m))
+
+
+def tell_sent(media):
+    """Prints "sent /camN SECONDS MS" once per session, when its recorder goes: by TEARDOWN (the
+    media is unprepared) or by closing the connection (a killed recorder sends no TEARDOWN, and its
+    session would otherwise live on until it times out, still counting)."""
+    index, span = SPANS.pop(media, (None, None))
+    if span is None or span["told"] or span["first"] is None:
+        return
+    span["told"] = True
+    secs = (span["end"] - span["first"]) / Gst.SECOND
+    print(f"sent /cam{index} {secs:.3f} {int(time.time() * 1000)}", flush=True)
 
 
 def main():
@@ -67,10 +77,22 @@ def main():
         factory.connect("media-configure", count_sent, i)
         mounts.add_factory(f"/cam{i}", factory)
     # "play /camN MS" when a session starts playing: the first frame leaves right after.
+    playing = {}  # client -> the media it plays
+
     def on_play(client, ctx):
         print(f"play {ctx.uri.abspath} {int(time.time() * 1000)}", flush=True)
+        if ctx.sessmedia is not None:
+            playing.setdefault(client, []).append(ctx.sessmedia.get_media())
 
-    server.connect("client-connected", lambda srv, client: client.connect("play-request", on_play))
+    def on_closed(client):
+        for media in playing.pop(client, []):
+            tell_sent(media)
+
+    def on_connected(_server, client):
+        client.connect("play-request", on_play)
+        client.connect("closed", on_closed)
+
+    server.connect("client-connected", on_connected)
     if server.attach(None) == 0:
         print("camera farm: cannot listen", file=sys.stderr)
         sys.exit(1)
