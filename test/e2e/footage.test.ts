@@ -92,10 +92,12 @@ describe("export", () => {
     expect(s4).toBeDefined();
     // Whole segments joined without a hole, so the 17 s lie in four of them.
     for (const [a, b] of [[s1!, s2!], [s2!, s3_!], [s3_!, s4!]] as const) expect(Math.abs(endOf(a) - b.startMs)).toBeLessThan(5);
-    // Segments are about 5 s (cut at the first keyframe after each multiple): centre the 17 s on them.
-    const fromMs = s1!.startMs + Math.min(2500, Math.floor((endOf(s4!) - s1!.startMs - 17_000) / 2));
+    // Segments are about 5 s (cut at the first keyframe after each multiple): centre the 17 s on them,
+    // half a second after a keyframe (one a second from the segment's start), so the clip must start early.
+    const centred = Math.min(2500, Math.floor((endOf(s4!) - s1!.startMs - 17_000) / 2));
+    const fromMs = s1!.startMs + Math.max(500, Math.floor(centred / 1000) * 1000 + 500);
     const toMs = fromMs + 17_000;
-    expect(fromMs).toBeGreaterThan(s1!.startMs + 500);
+    expect(fromMs).toBeGreaterThanOrEqual(s1!.startMs + 500);
     expect(toMs).toBeLessThan(endOf(s4!) - 500);
     const clip = join(dir, "clip17.mp4");
     const result = await runBinary(["export", "--config", configFile, "--camera", "cam", "--from", iso(fromMs), "--to", iso(toMs), "-o", clip], { UI_PASSWORD });
