@@ -10,6 +10,7 @@ Prints "ready rtsp://127.0.0.1:PORT/cam" on stdout once it listens (append the c
 import argparse
 import signal
 import sys
+import threading
 import time
 
 import gi
@@ -20,6 +21,15 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
 SPANS = {}  # media -> (camera index, {"first", "end", "told"})
+# Lines come from the main loop (PLAY, a closed connection) and from media threads (a TEARDOWN):
+# Python's text stdout is not thread-safe, and two sessions ending at once lost a line.
+STDOUT = threading.Lock()
+
+
+def say(line):
+    with STDOUT:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def count_sent(_factory, media, index):
@@ -48,7 +58,7 @@ def tell_sent(media):
         return
     span["told"] = True
     secs = (span["end"] - span["first"]) / Gst.SECOND
-    print(f"sent /cam{index} {secs:.3f} {int(time.time() * 1000)}", flush=True)
+    say(f"sent /cam{index} {secs:.3f} {int(time.time() * 1000)}")
 
 
 def main():
@@ -80,7 +90,7 @@ def main():
     playing = {}  # client -> the media it plays
 
     def on_play(client, ctx):
-        print(f"play {ctx.uri.abspath} {int(time.time() * 1000)}", flush=True)
+        say(f"play {ctx.uri.abspath} {int(time.time() * 1000)}")
         if ctx.sessmedia is not None:
             playing.setdefault(client, []).append(ctx.sessmedia.get_media())
 
@@ -99,7 +109,7 @@ def main():
     loop = GLib.MainLoop()
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, loop.quit)
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, loop.quit)
-    print(f"ready rtsp://127.0.0.1:{server.get_bound_port()}/cam", flush=True)
+    say(f"ready rtsp://127.0.0.1:{server.get_bound_port()}/cam")
     loop.run()
 
 
