@@ -34,7 +34,7 @@ export interface Kept {
   segments: number;
   /** Media seconds kept, averaged per camera. */
   mediaPerCamera: number;
-  /** Largest start[k+1] - (start[k] + duration[k]) over all cameras, seconds. */
+  /** Largest time between a segment's start and the furthest end of the segments before it, over all cameras, seconds. */
   largestGap: number;
   /** Seconds from spawn to each camera's first PLAY (the first frame follows at once): median and largest. */
   firstFrameMedian: number;
@@ -52,9 +52,13 @@ export async function measureKept(cameras: CameraFiles[], firstFrames: number[],
     const durations = await pool(camera.paths, 2, mediaSecs);
     segments += camera.paths.length;
     media += durations.reduce((a, b) => a + b, 0);
-    for (let k = 1; k < camera.paths.length; k++) {
-      const gap = camera.starts[k]! - (camera.starts[k - 1]! + durations[k - 1]!);
-      if (Number.isFinite(gap)) largestGap = Math.max(largestGap, gap);
+    // Against the furthest end so far, not the previous segment's: when a starved camera's first
+    // frames came late, the service names the first segment late and the next one where the
+    // anchor puts it, so the first can overlap the second (names, not media; wall-clock.ts).
+    let furthestEnd = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < camera.paths.length; k++) {
+      if (k > 0) largestGap = Math.max(largestGap, camera.starts[k]! - furthestEnd);
+      furthestEnd = Math.max(furthestEnd, camera.starts[k]! + durations[k]!);
     }
   }
   return {
