@@ -38,12 +38,15 @@ def count_sent(_factory, media, index):
     SPANS[media] = (index, span)
 
     def on_buffer(_pad, info):
-        buf = info.get_buffer()
-        if buf.pts != Gst.CLOCK_TIME_NONE:
-            duration = buf.duration if buf.duration != Gst.CLOCK_TIME_NONE else 0
-            span["first"] = buf.pts if span["first"] is None else min(span["first"], buf.pts)
-            span["end"] = buf.pts + duration if span["end"] is None else max(span["end"], buf.pts + duration)
-        return Gst.PadProbeReturn.OK
+        # A probe that raises returns 0, which is DROP: counting must never cost the camera a frame.
+        try:
+            buf = info.get_buffer()
+            if buf.pts != Gst.CLOCK_TIME_NONE:
+                duration = buf.duration if buf.duration != Gst.CLOCK_TIME_NONE else 0
+                span["first"] = buf.pts if span["first"] is None else min(span["first"], buf.pts)
+                span["end"] = buf.pts + duration if span["end"] is None else max(span["end"], buf.pts + duration)
+        finally:
+            return Gst.PadProbeReturn.OK
 
     media.get_element().get_by_name("pay0").get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
     media.connect("unprepared", lambda m: tell_sent(m))
@@ -68,6 +71,9 @@ def main():
     parser.add_argument("--threads", type=int, default=4, help="RTSP client threads (media run in their own)")
     args = parser.parse_args()
     Gst.init(None)
+    # PyGObject loads a wrapper class on first use; two media threads loading Gst.PadProbeInfo at once
+    # got "Expected Gst.PadProbeInfo, but got gi.repository.Gst.PadProbeInfo". Load them here, once.
+    _ = (Gst.PadProbeInfo, Gst.Buffer, Gst.PadProbeReturn.OK, Gst.PadProbeType.BUFFER)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
     server.set_service("0")
