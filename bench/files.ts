@@ -57,8 +57,10 @@ export async function measureKept(cameras: CameraFiles[], firstFrames: number[],
     // anchor puts it, so the first can overlap the second (names, not media; wall-clock.ts).
     let furthestEnd = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < camera.paths.length; k++) {
-      if (k > 0) largestGap = Math.max(largestGap, camera.starts[k]! - furthestEnd);
-      furthestEnd = Math.max(furthestEnd, camera.starts[k]! + durations[k]!);
+      const start = camera.starts[k]!;
+      if (!Number.isFinite(start)) continue; // bare ffmpeg's unlisted last segment: no known start
+      if (Number.isFinite(furthestEnd)) largestGap = Math.max(largestGap, start - furthestEnd);
+      furthestEnd = Math.max(furthestEnd, start + durations[k]!);
     }
   }
   return {

@@ -114,7 +114,7 @@ export async function recordBare({ urls, plays, sent }: Farm, secs: number, segm
     const unlisted = readdirSync(camDir).filter((n) => n.endsWith(".mp4")).map((n) => join(camDir, n)).filter((p) => !names.has(p)).sort();
     return { paths: [...listed.map((l) => l.path), ...unlisted], starts: [...listed.map((l) => l.start), ...unlisted.map(() => Number.POSITIVE_INFINITY)] };
   });
-  // An unlisted last segment has no known start: its gap is not measured (Infinity - x is skipped below).
+  // An unlisted last segment has no known start: its gap is not measured (measureKept skips a start that is not finite).
   for (const f of files) f.starts = f.starts.map((s) => (Number.isFinite(s) ? s : Number.NaN));
   const kept = await measureKept(files, firstPlays(urls.length, plays, spawned), await sentSince(urls.length, sent, spawned));
   rmSync(dir, { recursive: true, force: true });
