@@ -6,7 +6,8 @@ import type { TimeRange } from "./time-range.ts";
 export interface JoinEntry {
   index: number;
   inpointSecs?: number;
-  outpointSecs: number;
+  /** Absent: the file plays to its end. */
+  outpointSecs?: number;
 }
 
 export interface JoinPlan {
@@ -21,25 +22,28 @@ export interface JoinPlan {
 /**
  * Pure: which part of each segment (oldest first, all overlapping `range`) goes into the output.
  *
- * Every entry gets an outpoint at its video's end (the segment's duration): the recorder's segments
- * carry a few AAC packets past the last video frame, and the concat demuxer would otherwise start
- * the next file after them, leaving a ~0.1 s hole in the video at each join. With it, the next
- * file's first frame follows the last one exactly. The first entry's inpoint makes the demuxer seek
+ * An entry joined to the next gets an outpoint at its video's end (the segment's duration): the
+ * recorder's segments carry a few AAC packets past the last video frame, and the concat demuxer
+ * would otherwise start the next file after them, leaving a ~0.1 s hole in the video at each join.
+ * With it, the next file's first frame follows the last one exactly. An entry before a gap gets
+ * none: a segment ffmpeg closed on stopping can end on its last frame, and an outpoint rounded up
+ * past that frame keeps it and starts the next file under a millisecond later (two frames on one
+ * timestamp); across a gap nothing needs to abut. The first entry's inpoint makes the demuxer seek
  * to the keyframe at or before `from`; the last entry's outpoint ends at `to`.
  */
 export function planJoin(segments: readonly FootageSegment[], range: TimeRange): JoinPlan {
   const entries: JoinEntry[] = [];
   const gaps: JoinPlan["gaps"] = [];
   let lengthMs = 0;
+  const gapAfter = (s: FootageSegment, next: FootageSegment | undefined) => (next ? next.startMs - (s.startMs + s.durationMs) : 0);
   segments.forEach((s, index) => {
     const previous = segments[index - 1];
-    if (previous && s.startMs - (previous.startMs + previous.durationMs) > JOIN_MS) {
-      gaps.push({ startMs: previous.startMs + previous.durationMs, lengthMs: s.startMs - (previous.startMs + previous.durationMs) });
-    }
+    if (previous && gapAfter(previous, s) > JOIN_MS) gaps.push({ startMs: previous.startMs + previous.durationMs, lengthMs: gapAfter(previous, s) });
     const inMs = Math.max(0, range.fromMs - s.startMs);
     const outMs = Math.min(s.durationMs, range.toMs - s.startMs);
     lengthMs += outMs - inMs;
-    entries.push({ index, outpointSecs: outMs / 1000, ...(inMs > 0 ? { inpointSecs: inMs / 1000 } : {}) });
+    const playsToEnd = outMs === s.durationMs && gapAfter(s, segments[index + 1]) > JOIN_MS;
+    entries.push({ index, ...(playsToEnd ? {} : { outpointSecs: outMs / 1000 }), ...(inMs > 0 ? { inpointSecs: inMs / 1000 } : {}) });
   });
   return { entries, gaps, startMs: Math.max(range.fromMs, segments[0]?.startMs ?? range.fromMs), lengthMs };
 }
@@ -50,7 +54,7 @@ export function concatScript(plan: JoinPlan, url: (index: number) => string): st
   for (const e of plan.entries) {
     lines.push(`file '${url(e.index)}'`);
     if (e.inpointSecs !== undefined) lines.push(`inpoint ${e.inpointSecs.toFixed(3)}`);
-    lines.push(`outpoint ${e.outpointSecs.toFixed(3)}`);
+    if (e.outpointSecs !== undefined) lines.push(`outpoint ${e.outpointSecs.toFixed(3)}`);
   }
   return `${lines.join("\n")}\n`;
 }
