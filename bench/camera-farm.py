@@ -20,7 +20,7 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
-SPANS = {}  # media -> (camera index, {"first", "end", "told"})
+SPANS = {}  # media -> (camera index, {"first", "end"}) until the session is told
 # Lines come from the main loop (PLAY, a closed connection) and from media threads (a TEARDOWN):
 # Python's text stdout is not thread-safe, and two sessions ending at once lost a line.
 STDOUT = threading.Lock()
@@ -34,7 +34,7 @@ def say(line):
 
 def count_sent(_factory, media, index):
     """Counts the video a session's pipeline sends: first to last frame timestamp, plus one frame."""
-    span = {"first": None, "end": None, "told": False}
+    span = {"first": None, "end": None}
     SPANS[media] = (index, span)
 
     def on_buffer(_pad, info):
@@ -50,17 +50,16 @@ def count_sent(_factory, media, index):
         return Gst.PadProbeReturn.OK
 
     media.get_element().get_by_name("pay0").get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
-    media.connect("unprepared", lambda m: tell_sent(m))
+    media.connect("unprepared", tell_sent)
 
 
 def tell_sent(media):
     """Prints "sent /camN SECONDS MS" once per session, when its recorder goes: by TEARDOWN (the
     media is unprepared) or by closing the connection (a killed recorder sends no TEARDOWN, and its
     session would otherwise live on until it times out, still counting)."""
-    index, span = SPANS.pop(media, (None, None))
-    if span is None or span["told"] or span["first"] is None:
+    index, span = SPANS.pop(media, (None, None))  # popped: a second call finds nothing
+    if span is None or span["first"] is None:
         return
-    span["told"] = True
     secs = (span["end"] - span["first"]) / Gst.SECOND
     say(f"sent /cam{index} {secs:.3f} {int(time.time() * 1000)}")
 
